@@ -1,0 +1,148 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DbInstance, endpointOf } from './database.ts';
+import { DatabaseError, errorMessage } from './errors.ts';
+import { logger } from './logger.ts';
+import type { PasswordLabel } from './passwordSetter.ts';
+
+export type InstanceOutcome = 'changed' | 'unchanged' | 'would-change' | 'verified' | 'failed' | 'skipped';
+
+/** One line of every step's result: what happened on one instance. Never holds a password. */
+export interface InstanceReport {
+  instance: string;
+  endpoint: string;
+  outcome: InstanceOutcome;
+  /** The password that let the function in, when it changed something. */
+  from?: PasswordLabel;
+  attempts: number;
+  ms: number;
+  error?: string;
+  errorKind?: string;
+}
+
+export interface WorkResult {
+  outcome: Exclude<InstanceOutcome, 'failed' | 'skipped'>;
+  from?: PasswordLabel;
+}
+
+/** The Lambda's time budget: no instance work starts when less than `reserveMs` is left. */
+export class Deadline {
+  constructor(
+    private readonly remainingMs: () => number,
+    readonly reserveMs: number,
+  ) {}
+
+  static unlimited(): Deadline {
+    return new Deadline(() => Number.POSITIVE_INFINITY, 0);
+  }
+
+  remaining(): number {
+    return this.remainingMs();
+  }
+
+  tooLate(): boolean {
+    return this.remainingMs() < this.reserveMs;
+  }
+}
+
+export interface RunOptions {
+  parallel: number;
+  retries: number;
+  retryWaitMs: number;
+  deadline: Deadline;
+  /** What the work is, for the logs: "setSecret", "rollback", "verify", ... */
+  phase: string;
+}
+
+/**
+ * Runs `work` on every instance, at most `parallel` at once, retrying transient failures with
+ * jittered waits. Never throws: each instance ends with a report, failures included.
+ */
+export async function forEachInstance(
+  instances: DbInstance[],
+  work: (instance: DbInstance) => Promise<WorkResult>,
+  options: RunOptions,
+): Promise<InstanceReport[]> {
+  const reports: InstanceReport[] = new Array(instances.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < instances.length) {
+      const index = next++;
+      reports[index] = await runOne(instances[index] as DbInstance, work, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.parallel, instances.length) }, worker));
+  return reports;
+}
+
+async function runOne(
+  instance: DbInstance,
+  work: (instance: DbInstance) => Promise<WorkResult>,
+  options: RunOptions,
+): Promise<InstanceReport> {
+  const started = Date.now();
+  const base = { instance: instance.id, endpoint: endpointOf(instance) };
+  let attempts = 0;
+  for (;;) {
+    if (options.deadline.tooLate()) {
+      const report: InstanceReport = {
+        ...base,
+        outcome: 'skipped',
+        attempts,
+        ms: Date.now() - started,
+        error: `not started: only ${options.deadline.remaining()} ms of the Lambda's time left (reserve ${options.deadline.reserveMs} ms)`,
+        errorKind: 'deadline',
+      };
+      logger.warn('instance skipped: deadline', { phase: options.phase, ...report });
+      return report;
+    }
+    attempts++;
+    try {
+      const result = await work(instance);
+      const report: InstanceReport = { ...base, ...result, attempts, ms: Date.now() - started };
+      logger.info('instance done', { phase: options.phase, ...report });
+      return report;
+    } catch (error) {
+      const kind = error instanceof DatabaseError ? error.kind : 'fatal';
+      const retry = kind === 'transient' && attempts <= options.retries;
+      const waitMs = retry ? jittered(options.retryWaitMs) : 0;
+      logger.debug('instance attempt failed', {
+        phase: options.phase,
+        instance: instance.id,
+        attempt: attempts,
+        errorKind: kind,
+        error: errorMessage(error),
+        retryInMs: retry ? waitMs : undefined,
+      });
+      if (retry && options.deadline.remaining() - waitMs > options.deadline.reserveMs) {
+        await sleep(waitMs);
+        continue;
+      }
+      const report: InstanceReport = {
+        ...base,
+        outcome: 'failed',
+        attempts,
+        ms: Date.now() - started,
+        error: errorMessage(error),
+        errorKind: kind,
+      };
+      logger.error('instance failed', { phase: options.phase, ...report });
+      return report;
+    }
+  }
+}
+
+/** Between half and one and a half times `ms`, so that retries of many instances do not align. */
+function jittered(ms: number): number {
+  return Math.round(ms * (0.5 + Math.random()));
+}
+
+export function failedReports(reports: InstanceReport[]): InstanceReport[] {
+  return reports.filter((report) => report.outcome === 'failed' || report.outcome === 'skipped');
+}
+
+/** "db-1 (host:port): reason; db-2 ...": the part of an error message that names each failure. */
+export function describeFailures(reports: InstanceReport[]): string {
+  return failedReports(reports)
+    .map((report) => `${report.instance} (${report.endpoint}): ${report.error ?? report.outcome}`)
+    .join('; ');
+}

@@ -1,0 +1,126 @@
+import { type ConnectOptions, type DbInstance, DbSession } from './database.ts';
+import { DatabaseError } from './errors.ts';
+import { logger } from './logger.ts';
+
+/** Which known password a candidate is; the value itself never leaves this module in a log. */
+export type PasswordLabel = 'current' | 'pending' | 'previous' | 'provision';
+
+export interface Candidate {
+  label: PasswordLabel;
+  password: string;
+}
+
+/** What happened on one instance. `from` names the password that let the function in. */
+export type SetOutcome =
+  | { outcome: 'changed'; from: PasswordLabel }
+  | { outcome: 'unchanged' }
+  | { outcome: 'would-change'; from: PasswordLabel };
+
+export interface PasswordPlan {
+  username: string;
+  /** The password the instance must accept afterwards. */
+  target: Candidate;
+  /**
+   * The order in which to try logging in. An entry equal to `target.label` means "check whether
+   * the target already works" (then nothing is to be done). Order matters: the normal case
+   * should succeed on its first login, so that no failed login counts towards an account lock.
+   */
+  order: PasswordLabel[];
+  candidates: Candidate[];
+  dryRun?: boolean;
+}
+
+/**
+ * Brings one instance to the target password. Every decision is taken from what the server
+ * accepts now, never from memory, so running it again after any crash is safe. Throws a
+ * DatabaseError: `auth` when no known password works, other kinds as the server reported them.
+ */
+export async function bringToPassword(
+  instance: DbInstance,
+  plan: PasswordPlan,
+  options: ConnectOptions,
+): Promise<SetOutcome> {
+  const refused: PasswordLabel[] = [];
+  for (const label of plan.order) {
+    const candidate = label === plan.target.label ? plan.target : plan.candidates.find((c) => c.label === label);
+    if (candidate === undefined) continue;
+    if (candidate.label !== plan.target.label && candidate.password === plan.target.password) continue;
+    const session = await tryLogin(instance, plan.username, candidate, options);
+    if (session === undefined) {
+      refused.push(label);
+      continue;
+    }
+    try {
+      await checkUser(session, plan.username);
+      if (label === plan.target.label) {
+        logger.debug('target password already accepted', { instance: instance.id, target: label });
+        return { outcome: 'unchanged' };
+      }
+      if (plan.dryRun) return { outcome: 'would-change', from: label };
+      await session.changePassword(plan.target.password);
+    } finally {
+      await session.close();
+    }
+    await verifyLogin(instance, plan.username, plan.target, options);
+    logger.debug('password changed and verified', { instance: instance.id, from: label, to: plan.target.label });
+    return { outcome: 'changed', from: label };
+  }
+  throw new DatabaseError(
+    'auth',
+    `none of the known passwords is accepted (tried ${refused.join(', ')}) for user ${plan.username}`,
+  );
+}
+
+/**
+ * A fresh connection with the target password: a server can acknowledge a password change and
+ * keep the old one (MariaDB's ALTER USER CURRENT_USER() for a user with CREATE USER does).
+ */
+export async function verifyLogin(
+  instance: DbInstance,
+  username: string,
+  target: Candidate,
+  options: ConnectOptions,
+): Promise<void> {
+  const session = await tryLogin(instance, username, target, options);
+  if (session === undefined) {
+    throw new DatabaseError(
+      'fatal',
+      `the server acknowledged the password change but refuses the ${target.label} password on a new connection; the change did not take effect`,
+    );
+  }
+  try {
+    await checkUser(session, username);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Logs in; undefined when the server refuses these credentials, a DatabaseError for anything else. */
+async function tryLogin(
+  instance: DbInstance,
+  username: string,
+  candidate: Candidate,
+  options: ConnectOptions,
+): Promise<DbSession | undefined> {
+  try {
+    return await DbSession.open(instance, username, candidate.password, options);
+  } catch (error) {
+    if (error instanceof DatabaseError && error.kind === 'auth') {
+      logger.debug('password refused', { instance: instance.id, tried: candidate.label });
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function checkUser(session: DbSession, username: string): Promise<void> {
+  const currentUser = await session.currentUser();
+  const at = currentUser.lastIndexOf('@');
+  const user = at >= 0 ? currentUser.slice(0, at) : currentUser;
+  if (user !== username) {
+    throw new DatabaseError(
+      'fatal',
+      `logged in as "${currentUser}", expected user "${username}"; refusing to change the password`,
+    );
+  }
+}

@@ -1,0 +1,156 @@
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretStateError, SecretValueError } from './errors.ts';
+import { logger, registerSensitive } from './logger.ts';
+
+export const CURRENT = 'AWSCURRENT';
+export const PENDING = 'AWSPENDING';
+export const PREVIOUS = 'AWSPREVIOUS';
+
+export type Stage = typeof CURRENT | typeof PENDING | typeof PREVIOUS;
+
+/** The credentials a secret version holds; keys other than these two are kept verbatim. */
+export interface Credentials {
+  username: string;
+  password: string;
+  [other: string]: unknown;
+}
+
+export interface SecretVersion {
+  versionId: string;
+  credentials: Credentials;
+}
+
+export interface SecretDescription {
+  arn: string;
+  name: string;
+  rotationEnabled: boolean;
+  /** Version id -> staging labels. */
+  versions: Record<string, string[]>;
+  raw: DescribeSecretCommandOutput;
+}
+
+/** Checks a secret string and returns its credentials; the message never quotes the value. */
+export function parseCredentials(secretString: string | undefined, what: string): Credentials {
+  if (secretString === undefined) throw new SecretValueError(`${what} has no SecretString (binary secrets are not supported)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new SecretValueError(`${what} is not valid JSON; expected {"username": "...", "password": "..."}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SecretValueError(`${what} is not a JSON object; expected {"username": "...", "password": "..."}`);
+  }
+  const value = parsed as Record<string, unknown>;
+  if (typeof value.password === 'string') registerSensitive(value.password);
+  if (typeof value.username !== 'string' || value.username.trim() === '') {
+    throw new SecretValueError(`${what} has no non-empty string "username"`);
+  }
+  if (typeof value.password !== 'string') {
+    throw new SecretValueError(`${what} has no string "password"`);
+  }
+  return value as Credentials;
+}
+
+/** Secrets Manager access for one secret, with the staging-label rules of the rotation protocol. */
+export class SecretStaging {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    readonly secretId: string,
+  ) {}
+
+  async describe(): Promise<SecretDescription> {
+    logger.debug('calling DescribeSecret', { api: 'DescribeSecret' });
+    const raw = await this.client.send(new DescribeSecretCommand({ SecretId: this.secretId }));
+    return {
+      arn: raw.ARN ?? this.secretId,
+      name: raw.Name ?? this.secretId,
+      rotationEnabled: raw.RotationEnabled === true,
+      versions: Object.fromEntries(
+        Object.entries(raw.VersionIdsToStages ?? {}).map(([id, stages]) => [id, stages ?? []]),
+      ),
+      raw,
+    };
+  }
+
+  /**
+   * Reads the version carrying `stage` (and being `versionId` when given). Returns undefined when
+   * no such version or no value exists, which is normal for a pending version before createSecret.
+   */
+  async read(stage: Stage, versionId?: string): Promise<SecretVersion | undefined> {
+    logger.debug('calling GetSecretValue', { api: 'GetSecretValue', stage, versionId });
+    try {
+      const output = await this.client.send(
+        new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage, VersionId: versionId }),
+      );
+      if (output.VersionId === undefined) throw new SecretStateError(`GetSecretValue(${stage}) returned no VersionId`);
+      const what = `the ${stage} version ${output.VersionId} of secret ${this.secretId}`;
+      return { versionId: output.VersionId, credentials: parseCredentials(output.SecretString, what) };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        logger.debug('secret version has no value', { stage, versionId });
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async putPending(token: string, credentials: Credentials, rotationToken?: string): Promise<void> {
+    logger.debug('calling PutSecretValue', { api: 'PutSecretValue', versionId: token, stages: [PENDING] });
+    await this.client.send(
+      new PutSecretValueCommand({
+        SecretId: this.secretId,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(credentials),
+        VersionStages: [PENDING],
+        RotationToken: rotationToken,
+      }),
+    );
+  }
+
+  /** Moves AWSCURRENT to `token`; Secrets Manager relabels the old current version AWSPREVIOUS. */
+  async promote(token: string, currentVersionId: string): Promise<void> {
+    logger.debug('calling UpdateSecretVersionStage', {
+      api: 'UpdateSecretVersionStage',
+      stage: CURRENT,
+      moveTo: token,
+      removeFrom: currentVersionId,
+    });
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: this.secretId,
+        VersionStage: CURRENT,
+        MoveToVersionId: token,
+        RemoveFromVersionId: currentVersionId,
+      }),
+    );
+  }
+
+  async removeStage(stage: Stage, versionId: string): Promise<void> {
+    logger.debug('calling UpdateSecretVersionStage', {
+      api: 'UpdateSecretVersionStage',
+      stage,
+      removeFrom: versionId,
+    });
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: this.secretId,
+        VersionStage: stage,
+        RemoveFromVersionId: versionId,
+      }),
+    );
+  }
+}
+
+/** The version id carrying `stage`, if any. */
+export function versionWithStage(description: SecretDescription, stage: Stage): string | undefined {
+  return Object.entries(description.versions).find(([, stages]) => stages.includes(stage))?.[0];
+}

@@ -1,0 +1,99 @@
+/**
+ * Bundles the rotation function with esbuild and zips it reproducibly: the same commit gives the
+ * same bytes (sorted entries, fixed time stamps and modes, no clock read anywhere in the build).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import yazl from 'yazl';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+const bundleDir = join(dist, 'bundle');
+
+interface BuildIdentity {
+  version: string;
+  commit: string;
+  buildTime: string;
+}
+
+function git(...args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Version from package.json, commit and its time from git; "-dirty" marks uncommitted function sources. */
+function identity(): BuildIdentity {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const commit = git('rev-parse', 'HEAD') ?? 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'function', 'package.json', 'package-lock.json', 'scripts/build.ts');
+  return {
+    version: process.env.FUNCTION_VERSION ?? version,
+    commit: dirty ? `${commit}-dirty` : commit,
+    buildTime: git('log', '-1', '--format=%cI') ?? '1980-01-01T00:00:00Z',
+  };
+}
+
+async function bundle(id: BuildIdentity): Promise<void> {
+  rmSync(bundleDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: [join(root, 'function/src/index.ts')],
+    outfile: join(bundleDir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    legalComments: 'none',
+    metafile: true,
+    // ESM entry points let esbuild drop the SDK commands the function never sends.
+    mainFields: ['module', 'main'],
+    alias: { 'iconv-lite': join(root, 'function/shims/iconv-lite.cjs') },
+    logLevel: 'warning',
+    // The SDK still calls require() for some Node built-ins; ESM output needs one to exist.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    define: {
+      __FUNCTION_VERSION__: JSON.stringify(id.version),
+      __GIT_COMMIT__: JSON.stringify(id.commit),
+      __BUILD_TIME__: JSON.stringify(id.buildTime),
+    },
+  });
+  writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile));
+}
+
+async function zip(files: string[], output: string): Promise<void> {
+  const archive = new yazl.ZipFile();
+  for (const name of [...files].sort()) {
+    archive.addBuffer(readFileSync(join(bundleDir, name)), name, {
+      mtime: new Date(1980, 0, 1),
+      mode: 0o100644,
+      forceDosTimestamp: true,
+      compress: true,
+    });
+  }
+  archive.end();
+  await new Promise<void>((resolve, reject) => {
+    archive.outputStream.pipe(createWriteStream(output)).on('close', resolve).on('error', reject);
+  });
+}
+
+const id = identity();
+mkdirSync(dist, { recursive: true });
+await bundle(id);
+const zipPath = join(dist, 'function.zip');
+await zip(['index.mjs', 'index.mjs.map'], zipPath);
+const bytes = readFileSync(zipPath);
+const hex = createHash('sha256').update(bytes).digest('hex');
+const base64 = createHash('sha256').update(bytes).digest('base64');
+writeFileSync(`${zipPath}.sha256`, `${hex}  function.zip\n`);
+writeFileSync(join(dist, 'build.json'), `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64 }, null, 2)}\n`);
+console.log(`dist/function.zip  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
+console.log(`sha256 (hex)     ${hex}`);
+console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);
