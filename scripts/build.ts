@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
@@ -88,7 +88,9 @@ const id = identity();
 mkdirSync(dist, { recursive: true });
 await bundle(id);
 const zipPath = join(dist, 'function.zip');
-await zip(['index.mjs', 'index.mjs.map'], zipPath);
+// Written aside and renamed: a test process reading the zip never sees half of it.
+await zip(['index.mjs', 'index.mjs.map'], `${zipPath}.tmp`);
+renameSync(`${zipPath}.tmp`, zipPath);
 const bytes = readFileSync(zipPath);
 const hex = createHash('sha256').update(bytes).digest('hex');
 const base64 = createHash('sha256').update(bytes).digest('base64');

@@ -1,7 +1,7 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config } from './config.ts';
-import { InvalidEventError } from './errors.ts';
+import { InvalidEventError, quoteIfPlain } from './errors.ts';
 import type { ManualEvent } from './events.ts';
 import type { Deadline } from './instances.ts';
 import { buildInfo } from './version.ts';
@@ -20,10 +20,10 @@ const ACTIONS: Record<string, Action> = {
 };
 
 export async function runManualAction(event: ManualEvent, env: ActionEnvironment): Promise<unknown> {
-  const action = ACTIONS[event.action];
+  const action = Object.hasOwn(ACTIONS, event.action) ? ACTIONS[event.action] : undefined;
   if (action === undefined) {
     throw new InvalidEventError(
-      `unknown action "${event.action}"; valid actions: ${Object.keys(ACTIONS).join(', ')}`,
+      `unknown action ${quoteIfPlain(event.action)}; valid actions: ${Object.keys(ACTIONS).join(', ')}`,
     );
   }
   return action(event, env);

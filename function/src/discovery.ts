@@ -55,7 +55,7 @@ export async function discoverInstances(config: DiscoveryConfig, rds: RDSClient)
       continue;
     }
     if (!USABLE_STATUSES.has(status) || address === undefined || port === undefined) {
-      const reason = `${id} is ${status}${address === undefined ? ' with no endpoint' : ''}`;
+      const reason = `${id} is ${status}${address === undefined || port === undefined ? ' with no endpoint' : ''}`;
       if (config.skipUnavailable) {
         logger.warn('instance skipped: not available (DB_SKIP_UNAVAILABLE=true)', { instance: id, status });
         continue;

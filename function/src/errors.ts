@@ -59,6 +59,24 @@ export class RotationError extends Error {
   override name = 'RotationError';
 }
 
+const PLAIN = /^[\w.:-]{0,40}$/;
+
+/**
+ * A string from an event, quoted for an error message only when it is short and plain: a
+ * malformed event must not carry arbitrary text (a pasted password, say) into the logs.
+ */
+export function quoteIfPlain(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : `(a string of ${value.length} characters, not shown)`;
+}
+
+/** How an unexpected value is named in an error message. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return PLAIN.test(value) ? `the string "${value}"` : quoteIfPlain(value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

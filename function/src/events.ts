@@ -1,4 +1,4 @@
-import { InvalidEventError } from './errors.ts';
+import { describeValue as describe, InvalidEventError } from './errors.ts';
 import { ROTATION_STEPS, type RotationStep } from './rotation.ts';
 
 export interface RotationEvent {
@@ -47,7 +47,7 @@ function rotationEvent(fields: Record<string, unknown>): RotationEvent {
   }
   const step = fields.Step as string;
   if (!ROTATION_STEPS.includes(step as RotationStep)) {
-    throw new InvalidEventError(`unknown rotation step "${step}"; expected one of ${ROTATION_STEPS.join(', ')}`);
+    throw new InvalidEventError(`unknown rotation step ${describe(step)}; expected one of ${ROTATION_STEPS.join(', ')}`);
   }
   const rotationToken = fields.RotationToken;
   if (rotationToken !== undefined && typeof rotationToken !== 'string') {
@@ -60,12 +60,4 @@ function rotationEvent(fields: Record<string, unknown>): RotationEvent {
     token: fields.ClientRequestToken as string,
     rotationToken,
   };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  // Only short, plain strings are echoed: a malformed event must not put arbitrary text in logs.
-  if (typeof value === 'string') return /^[\w.:-]{0,40}$/.test(value) ? `the string "${value}"` : 'a string';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

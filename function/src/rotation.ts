@@ -231,13 +231,36 @@ async function abandonOnFailure(
   });
   const rollback = await rollBack(env, instances, known);
   await removePending(env, token);
-  const rollbackFailed = failedReports(rollback);
-  const rollbackNote =
-    rollbackFailed.length === 0
-      ? `All ${instances.length} instance(s) were rolled back to the current password and AWSPENDING was removed.`
-      : `MANUAL ACTION NEEDED: the rollback failed on ${describeFailures(rollback)}; ` +
-        'these instances may not accept the current password. Run the "heal" action once they are reachable.';
-  throw new RotationError(`${step} failed on ${describeFailures(reports)}. ${rollbackNote}`);
+  throw new RotationError(`${step} failed on ${describeFailures(reports)}. ${describeRollback(rollback)}`);
+}
+
+/**
+ * An instance the rollback cannot reach was most likely never changed (it is usually the one that
+ * failed in the first place); one that answers but accepts no known password needs a person.
+ */
+function describeRollback(rollback: InstanceReport[]): string {
+  const failed = failedReports(rollback);
+  const unchecked = (report: InstanceReport) => report.errorKind === 'transient' || report.errorKind === 'tls';
+  const unreachable = failed.filter(unchecked);
+  const broken = failed.filter((report) => !unchecked(report));
+  const parts = [
+    `AWSPENDING was removed and the secret keeps its current password; ` +
+      `${rollback.length - failed.length} of ${rollback.length} instance(s) accept it.`,
+  ];
+  if (unreachable.length > 0) {
+    parts.push(
+      'Could not be checked by the rollback (unreachable or TLS refused): ' +
+        `${unreachable.map((report) => report.instance).join(', ')}; run the "verify" action once they are ` +
+        'reachable (and "heal" if they refuse the current password).',
+    );
+  }
+  if (broken.length > 0) {
+    parts.push(
+      `MANUAL ACTION NEEDED: the rollback failed on ${describeFailures(broken)}; ` +
+        'these instances may not accept the current password. Run the "heal" action.',
+    );
+  }
+  return parts.join(' ');
 }
 
 export async function rollBack(
@@ -289,6 +312,6 @@ function result(
   instances: InstanceReport[] = [],
 ): StepResult {
   const stepResult = { step, secretId: env.staging.secretId, token, outcome, message, instances };
-  logger.info(`${step} ${outcome}`, { message, instanceCount: instances.length });
+  logger.info(`${step} ${outcome}`, { summary: message, instanceCount: instances.length });
   return stepResult;
 }

@@ -1,0 +1,222 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { installLoopbackDns } from '../support/loopbackDns.ts';
+import { type MariaDbFleet, type MariaDbServer, type MariaDbServerOptions, startMariaDbFleet } from '../support/mariadb.ts';
+import { AWS_TEST_CREDENTIALS, awsEnv, createRdsInstance, type MotoServer, rdsHostname, startMoto, TEST_REGION } from '../support/moto.ts';
+import { createTestCa, type TestCa } from '../support/tlsCa.ts';
+import { bundleInvoker, type Invocation } from './bundle.ts';
+import { SecretsManagerDriver } from './secretsManagerDriver.ts';
+
+/** Every moto RDS endpoint is `<id>.aaaaaaaaaa.<region>.rds.amazonaws.com`: one wildcard covers them. */
+export const RDS_WILDCARD = `*.aaaaaaaaaa.${TEST_REGION}.rds.amazonaws.com`;
+
+export type PasswordState = 'current' | 'previous' | 'pending' | 'provision' | 'none';
+
+/**
+ * The local stand-in for an AWS account with databases: moto for the AWS APIs and a fleet of
+ * MariaDB servers with TLS from a test CA, which RDS instances registered in moto point at.
+ * Applications (a secret, a user and some instances each) are added per test.
+ */
+export class RotationWorld {
+  readonly secrets: SecretsManagerClient;
+  readonly rds: RDSClient;
+  private appCount = 0;
+
+  private constructor(
+    readonly moto: MotoServer,
+    readonly fleet: MariaDbFleet,
+    readonly ca: TestCa,
+    readonly otherCa: TestCa,
+    readonly dir: string,
+  ) {
+    const clientConfig = { endpoint: moto.endpoint, region: TEST_REGION, credentials: AWS_TEST_CREDENTIALS };
+    this.secrets = new SecretsManagerClient(clientConfig);
+    this.rds = new RDSClient(clientConfig);
+  }
+
+  static async start(
+    servers: number,
+    serverOptions: (index: number, ca: TestCa) => MariaDbServerOptions = () => ({}),
+  ): Promise<RotationWorld> {
+    installLoopbackDns();
+    const dir = mkdtempSync(join(tmpdir(), 'rotation-world-'));
+    const ca = createTestCa(dir);
+    const otherCa = createTestCa(dir, 'Unrelated CA');
+    const [moto, fleet] = await Promise.all([
+      startMoto({ maxLifetimeMs: 30 * 60_000 }),
+      startMariaDbFleet(servers, (index) => ({
+        tls: ca.issueServerCert(`server-${index}`, [RDS_WILDCARD, 'localhost'], ['127.0.0.1']),
+        maxLifetimeMs: 30 * 60_000,
+        ...serverOptions(index, ca),
+      })),
+    ]);
+    return new RotationWorld(moto, fleet, ca, otherCa, dir);
+  }
+
+  get servers(): MariaDbServer[] {
+    return this.fleet.servers;
+  }
+
+  async stop(): Promise<void> {
+    this.secrets.destroy();
+    this.rds.destroy();
+    await Promise.allSettled([this.fleet.stopAll(), this.moto.stop()]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * A new application: a user with one password on the given servers, registered as RDS
+   * instances `<prefix>db<n>`, and a secret holding that password as AWSCURRENT.
+   */
+  async createApp(options: AppOptions = {}): Promise<App> {
+    const n = ++this.appCount;
+    const prefix = `app${n}-`;
+    const username = options.username ?? `app${n}`;
+    const password = options.initialPassword ?? `Init-${randomBytes(12).toString('base64url')}`;
+    const serverIndexes = options.servers ?? this.servers.map((_, index) => index);
+    for (const index of serverIndexes) {
+      await this.servers[index]?.createUser(username, password, options.userOptions?.(index));
+    }
+    const instanceIds: string[] = [];
+    for (const index of serverIndexes) {
+      const id = `${prefix}db${index}`;
+      await createRdsInstance(this.rds, { id, engine: 'mariadb', port: (this.servers[index] as MariaDbServer).port });
+      instanceIds.push(id);
+    }
+    const secretName = `rotation/${prefix}secret`;
+    const secretString = options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
+    const created = await this.secrets.send(new CreateSecretCommand({ Name: secretName, SecretString: secretString }));
+    const env: Record<string, string> = {
+      ...awsEnv(this.moto.endpoint),
+      SECRET_ID: created.ARN as string,
+      DB_IDENTIFIER_PREFIX: prefix,
+      DB_TLS_CA_FILE: this.ca.caFile,
+      CONNECT_TIMEOUT_MS: '3000',
+      QUERY_TIMEOUT_MS: '5000',
+      RETRY_WAIT_MS: '200',
+      LOG_LEVEL: 'DEBUG',
+      ...options.env,
+    };
+    return new App(this, created.ARN as string, username, serverIndexes, instanceIds, env);
+  }
+}
+
+export interface AppOptions {
+  servers?: number[];
+  username?: string;
+  initialPassword?: string;
+  /** Replaces the secret's initial JSON (for malformed-value tests). */
+  secretString?: string;
+  userOptions?: (serverIndex: number) => Parameters<MariaDbServer['createUser']>[2];
+  env?: Record<string, string>;
+}
+
+export class App {
+  readonly invoker: ReturnType<typeof bundleInvoker>;
+  readonly driver: SecretsManagerDriver;
+  /** Every log line every invocation of this app printed, for the password-leak checks. */
+  readonly logs: string[] = [];
+
+  constructor(
+    readonly world: RotationWorld,
+    readonly secretId: string,
+    readonly username: string,
+    readonly serverIndexes: number[],
+    readonly instanceIds: string[],
+    readonly env: Record<string, string>,
+  ) {
+    this.invoker = bundleInvoker(env);
+    const invoke = this.invoke.bind(this);
+    this.driver = new SecretsManagerDriver(world.secrets, invoke);
+  }
+
+  async invoke(event: unknown, extraEnv?: Record<string, string>): Promise<Invocation> {
+    const invocation = await this.invoker.invoke(event, extraEnv);
+    this.logs.push(...invocation.logs);
+    return invocation;
+  }
+
+  async password(stage: 'AWSCURRENT' | 'AWSPENDING' | 'AWSPREVIOUS'): Promise<string | undefined> {
+    try {
+      const value = await this.world.secrets.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage }));
+      return (JSON.parse(value.SecretString ?? '{}') as { password?: string }).password;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Version id -> labels, straight from Secrets Manager. */
+  async stages(): Promise<Record<string, string[]>> {
+    const description = await this.world.secrets.send(new DescribeSecretCommand({ SecretId: this.secretId }));
+    return Object.fromEntries(Object.entries(description.VersionIdsToStages ?? {}).map(([id, s]) => [id, s ?? []]));
+  }
+
+  async hasPendingLabel(): Promise<boolean> {
+    return Object.values(await this.stages()).some((stages) => stages.includes('AWSPENDING'));
+  }
+
+  /** Every password any version of the secret ever held, for leak checks. */
+  async allPasswords(): Promise<string[]> {
+    const { Versions = [] } = await this.world.secrets.send(
+      new ListSecretVersionIdsCommand({ SecretId: this.secretId, IncludeDeprecated: true }),
+    );
+    const passwords: string[] = [];
+    for (const version of Versions) {
+      try {
+        const value = await this.world.secrets.send(
+          new GetSecretValueCommand({ SecretId: this.secretId, VersionId: version.VersionId }),
+        );
+        const password = (JSON.parse(value.SecretString ?? '{}') as { password?: unknown }).password;
+        if (typeof password === 'string' && password !== '') passwords.push(password);
+      } catch {
+        // A version without a value (an abandoned AWSPENDING before createSecret) holds no password.
+      }
+    }
+    return passwords;
+  }
+
+  /** Which of the secret's passwords each server of this app accepts right now. */
+  async acceptedPasswords(extra: Record<string, string> = {}): Promise<PasswordState[]> {
+    const known: [PasswordState, string | undefined][] = [
+      ['current', await this.password('AWSCURRENT')],
+      ['pending', await this.password('AWSPENDING')],
+      ['previous', await this.password('AWSPREVIOUS')],
+      ...Object.entries(extra).map(([label, password]) => [label as PasswordState, password] as [PasswordState, string]),
+    ];
+    const states: PasswordState[] = [];
+    for (const index of this.serverIndexes) {
+      const server = this.world.servers[index] as MariaDbServer;
+      let state: PasswordState = 'none';
+      for (const [label, password] of known) {
+        if (password !== undefined && (await server.accepts(this.username, password, this.world.ca.caFile))) {
+          state = label;
+          break;
+        }
+      }
+      states.push(state);
+    }
+    return states;
+  }
+
+  /** Log lines that contain any password this app's secret ever held (should always be none). */
+  async leakedLogLines(extraPasswords: string[] = []): Promise<string[]> {
+    const passwords = [...(await this.allPasswords()), ...extraPasswords];
+    return this.logs.filter((line) => passwords.some((password) => line.includes(password)));
+  }
+
+  cleanup(): void {
+    this.invoker.cleanup();
+  }
+}
+
+export { rdsHostname };

@@ -1,0 +1,149 @@
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+
+// Last-resort cleanups run synchronously when this process exits (a crashed test, a forgotten
+// stop()). Normal flow stops everything explicitly and unregisters.
+const exitCleanups = new Set<() => void>();
+let exitHookInstalled = false;
+
+/** Runs `cleanup` (synchronous) if this process exits first; returns the unregister function. */
+export function registerExitCleanup(cleanup: () => void): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const run of exitCleanups) {
+        try {
+          run();
+        } catch {
+          // Best effort: the process is going away anyway.
+        }
+      }
+    });
+  }
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
+// The watchdog covers what an 'exit' hook cannot: this process being SIGKILLed or outliving
+// its budget. It polls once a second, kills the child (SIGCONT first, in case it is
+// paused) when this process is gone or the lifetime is up, and removes `cleanupPath` only
+// when this process is gone (a running test may still need it, e.g. to restart a server).
+const WATCHDOG_SCRIPT = `
+parent=$1 child=$2 left=$3 cleanup=$4
+while kill -0 "$child" 2>/dev/null; do
+  if ! kill -0 "$parent" 2>/dev/null || [ "$left" -le 0 ]; then
+    kill -CONT "$child" 2>/dev/null; kill -KILL "$child" 2>/dev/null
+    break
+  fi
+  sleep 1
+  left=$((left - 1))
+done
+if [ -n "$cleanup" ] && ! kill -0 "$parent" 2>/dev/null; then rm -rf -- "$cleanup"; fi
+`;
+
+export interface BoundedProcessOptions extends Pick<SpawnOptions, 'env' | 'cwd'> {
+  /** Hard upper bound on the child's life; the watchdog SIGKILLs it after that. */
+  maxLifetimeMs?: number;
+  /** Removed by the watchdog if this process dies without cleaning up. */
+  cleanupPath?: string;
+}
+
+const DEFAULT_MAX_LIFETIME_MS = 30 * 60_000;
+
+/** A child process that cannot outlive this process (or its time budget) and is stopped by pid. */
+export class BoundedProcess {
+  readonly pid: number;
+  /** Resolves when the child has exited (never rejects). */
+  readonly exited: Promise<void>;
+  private running = true;
+  private readonly child: ChildProcess;
+  private readonly watchdog: ChildProcess;
+  private readonly unregister: () => void;
+
+  constructor(command: string, args: string[], options: BoundedProcessOptions = {}) {
+    this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: 'ignore' });
+    this.exited = new Promise((resolve) => {
+      const onEnd = () => {
+        this.running = false;
+        resolve();
+      };
+      this.child.once('exit', onEnd);
+      this.child.once('error', onEnd);
+    });
+    // Spawn failures (ENOENT) arrive as an 'error' event, handled just above.
+    if (this.child.pid === undefined) throw new Error(`could not start ${command}`);
+    this.pid = this.child.pid;
+    // Its own process group, so a Ctrl-C aimed at the test run does not take it down too
+    // and it can be killed together with its `sleep`.
+    this.watchdog = spawn(
+      'sh',
+      [
+        '-c',
+        WATCHDOG_SCRIPT,
+        'watchdog',
+        String(process.pid),
+        String(this.pid),
+        String(Math.ceil((options.maxLifetimeMs ?? DEFAULT_MAX_LIFETIME_MS) / 1000)),
+        options.cleanupPath ?? '',
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    this.watchdog.unref();
+    this.unregister = registerExitCleanup(() => this.forceKill());
+    void this.exited.then(() => {
+      this.unregister();
+      this.killWatchdog();
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (error) {
+      // Exited, and not yet reported by the 'exit' event.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+
+  /** SIGCONT (it may be paused), SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    });
+    const gaveUp = await Promise.race([this.exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (gaveUp) this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGKILL now and wait for the exit. */
+  async kill(): Promise<void> {
+    this.forceKill();
+    await this.exited;
+  }
+
+  private forceKill(): void {
+    this.killWatchdog();
+    if (!this.running) return;
+    this.signal('SIGCONT');
+    this.signal('SIGKILL');
+  }
+
+  private killWatchdog(): void {
+    const pid = this.watchdog.pid;
+    if (pid === undefined || this.watchdog.exitCode !== null || this.watchdog.signalCode !== null) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}

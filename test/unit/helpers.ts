@@ -1,0 +1,59 @@
+import { RDSClient } from '@aws-sdk/client-rds';
+import {
+  InvalidParameterException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { vi } from 'vitest';
+import { type Config, loadConfig } from '../../function/src/config.ts';
+import { logger } from '../../function/src/logger.ts';
+
+/** Region and fake credentials so that SDK clients can be built without touching a real account. */
+export function stubAwsEnvironment(): void {
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAUNITTESTFAKE0000');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit-test-fake-secret-access-key');
+  vi.stubEnv('AWS_SESSION_TOKEN', '');
+}
+
+const clientOptions = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'AKIAUNITTESTFAKE0000', secretAccessKey: 'unit-test-fake-secret-access-key' },
+  maxAttempts: 1,
+};
+
+export function secretsClient(): SecretsManagerClient {
+  return new SecretsManagerClient(clientOptions);
+}
+
+export function rdsClient(): RDSClient {
+  return new RDSClient(clientOptions);
+}
+
+/** The default configuration with `overrides` applied. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), ...overrides };
+}
+
+/** Keeps the function's INFO lines out of the test output. */
+export function silenceLogs(): void {
+  logger.setLogLevel('SILENT');
+}
+
+export function notFound(
+  message = "Secrets Manager can't find the specified secret value",
+): ResourceNotFoundException {
+  return new ResourceNotFoundException({ message, $metadata: { httpStatusCode: 400 } });
+}
+
+export function invalidParameter(message: string): InvalidParameterException {
+  return new InvalidParameterException({ message, $metadata: { httpStatusCode: 400 } });
+}
+
+/** What the SDK throws once it gives up retrying a throttled call. */
+export function throttling(): Error {
+  const error = new Error('Rate exceeded');
+  error.name = 'ThrottlingException';
+  Object.assign(error, { $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 3 } });
+  return error;
+}
