@@ -21,7 +21,11 @@ interface BuildIdentity {
 
 function git(...args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -31,7 +35,15 @@ function git(...args: string[]): string | undefined {
 function identity(): BuildIdentity {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const commit = git('rev-parse', 'HEAD') ?? 'unknown';
-  const dirty = git('status', '--porcelain', '--', 'function', 'package.json', 'package-lock.json', 'scripts/build.ts');
+  const dirty = git(
+    'status',
+    '--porcelain',
+    '--',
+    'function',
+    'package.json',
+    'package-lock.json',
+    'scripts/build.ts',
+  );
   return {
     version: process.env.FUNCTION_VERSION ?? version,
     commit: dirty ? `${commit}-dirty` : commit,
@@ -58,7 +70,9 @@ async function bundle(id: BuildIdentity): Promise<void> {
     alias: { 'iconv-lite': join(root, 'function/shims/iconv-lite.cjs') },
     logLevel: 'warning',
     // The SDK still calls require() for some Node built-ins; ESM output needs one to exist.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     define: {
       __FUNCTION_VERSION__: JSON.stringify(id.version),
       __GIT_COMMIT__: JSON.stringify(id.commit),
@@ -95,7 +109,10 @@ const bytes = readFileSync(zipPath);
 const hex = createHash('sha256').update(bytes).digest('hex');
 const base64 = createHash('sha256').update(bytes).digest('base64');
 writeFileSync(`${zipPath}.sha256`, `${hex}  function.zip\n`);
-writeFileSync(join(dist, 'build.json'), `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64 }, null, 2)}\n`);
+writeFileSync(
+  join(dist, 'build.json'),
+  `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64 }, null, 2)}\n`,
+);
 console.log(`dist/function.zip  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
 console.log(`sha256 (hex)     ${hex}`);
 console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);

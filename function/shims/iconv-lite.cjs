@@ -40,7 +40,10 @@ function encodeCesu8(text) {
   return Buffer.from(bytes);
 }
 
-const isCesu8 = (encoding) => String(encoding).toLowerCase().replace(/[^a-z0-9]/g, '') === 'cesu8';
+const isCesu8 = (encoding) =>
+  String(encoding)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '') === 'cesu8';
 
 exports.getDecoder = (encoding) => {
   if (isCesu8(encoding)) {

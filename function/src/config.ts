@@ -152,7 +152,10 @@ function parseProxy(raw: string | undefined): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('RDS_HTTPS_PROXY', `must be a URL such as http://proxy.internal:3128, got "${raw}"`);
+    throw new ConfigError(
+      'RDS_HTTPS_PROXY',
+      `must be a URL such as http://proxy.internal:3128, got "${raw}"`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('RDS_HTTPS_PROXY', `must use http: or https:, got "${url.protocol}"`);

@@ -86,7 +86,8 @@ async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
     marker = page.Marker || undefined;
     if (marker !== undefined) {
       // A marker seen twice would page forever; stop with an error rather than loop.
-      if (seenMarkers.has(marker)) throw new DiscoveryError(`DescribeDBInstances returned marker ${marker} twice`);
+      if (seenMarkers.has(marker))
+        throw new DiscoveryError(`DescribeDBInstances returned marker ${marker} twice`);
       seenMarkers.add(marker);
     }
   } while (marker !== undefined);
@@ -96,7 +97,10 @@ async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
 function matches(instance: DBInstance, config: DiscoveryConfig): boolean {
   const engine = instance.Engine?.toLowerCase() ?? '';
   if (!config.engines.includes(engine)) return false;
-  if (config.identifierPrefix !== undefined && !instance.DBInstanceIdentifier?.startsWith(config.identifierPrefix)) {
+  if (
+    config.identifierPrefix !== undefined &&
+    !instance.DBInstanceIdentifier?.startsWith(config.identifierPrefix)
+  ) {
     return false;
   }
   if (config.tagKey !== undefined) {

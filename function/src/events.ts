@@ -35,23 +35,31 @@ export function classifyEvent(event: unknown): RotationEvent | ManualEvent {
     }
     return { kind: 'manual', action: fields.action, fields };
   }
-  throw new InvalidEventError(`the event has neither "Step" nor "action" (keys: ${Object.keys(fields).join(', ') || 'none'}); ${EXPECTED}`);
+  throw new InvalidEventError(
+    `the event has neither "Step" nor "action" (keys: ${Object.keys(fields).join(', ') || 'none'}); ${EXPECTED}`,
+  );
 }
 
 function rotationEvent(fields: Record<string, unknown>): RotationEvent {
   for (const name of ['Step', 'SecretId', 'ClientRequestToken']) {
     const value = fields[name];
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new InvalidEventError(`rotation event field "${name}" must be a non-empty string, got ${describe(value)}`);
+      throw new InvalidEventError(
+        `rotation event field "${name}" must be a non-empty string, got ${describe(value)}`,
+      );
     }
   }
   const step = fields.Step as string;
   if (!ROTATION_STEPS.includes(step as RotationStep)) {
-    throw new InvalidEventError(`unknown rotation step ${describe(step)}; expected one of ${ROTATION_STEPS.join(', ')}`);
+    throw new InvalidEventError(
+      `unknown rotation step ${describe(step)}; expected one of ${ROTATION_STEPS.join(', ')}`,
+    );
   }
   const rotationToken = fields.RotationToken;
   if (rotationToken !== undefined && typeof rotationToken !== 'string') {
-    throw new InvalidEventError(`rotation event field "RotationToken" must be a string, got ${describe(rotationToken)}`);
+    throw new InvalidEventError(
+      `rotation event field "RotationToken" must be a string, got ${describe(rotationToken)}`,
+    );
   }
   return {
     kind: 'rotation',

@@ -64,7 +64,11 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
     logger.info('rotation step succeeded', { ms: Date.now() - started, instances: result.instances });
     return result;
   } catch (error) {
-    logger.error('invocation failed', { ms: Date.now() - started, errorName: (error as Error).name, error: errorMessage(error) });
+    logger.error('invocation failed', {
+      ms: Date.now() - started,
+      errorName: (error as Error).name,
+      error: errorMessage(error),
+    });
     throw withoutStack(error);
   } finally {
     forgetSensitiveValues();

@@ -42,7 +42,8 @@ export async function bringToPassword(
 ): Promise<SetOutcome> {
   const refused: PasswordLabel[] = [];
   for (const label of plan.order) {
-    const candidate = label === plan.target.label ? plan.target : plan.candidates.find((c) => c.label === label);
+    const candidate =
+      label === plan.target.label ? plan.target : plan.candidates.find((c) => c.label === label);
     if (candidate === undefined) continue;
     if (candidate.label !== plan.target.label && candidate.password === plan.target.password) continue;
     const session = await tryLogin(instance, plan.username, candidate, options);
@@ -62,7 +63,11 @@ export async function bringToPassword(
       await session.close();
     }
     await verifyLogin(instance, plan.username, plan.target, options);
-    logger.debug('password changed and verified', { instance: instance.id, from: label, to: plan.target.label });
+    logger.debug('password changed and verified', {
+      instance: instance.id,
+      from: label,
+      to: plan.target.label,
+    });
     return { outcome: 'changed', from: label };
   }
   throw new DatabaseError(

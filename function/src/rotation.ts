@@ -15,8 +15,8 @@ import { logger, registerSensitive } from './logger.ts';
 import { generatePassword } from './password.ts';
 import { bringToPassword, type Candidate, verifyLogin } from './passwordSetter.ts';
 import {
-  CURRENT,
   type Credentials,
+  CURRENT,
   PENDING,
   PREVIOUS,
   type SecretDescription,
@@ -26,7 +26,12 @@ import {
 } from './staging.ts';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
-export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+export const ROTATION_STEPS: readonly RotationStep[] = [
+  'createSecret',
+  'setSecret',
+  'testSecret',
+  'finishSecret',
+];
 
 export interface RotationEnvironment {
   config: Config;
@@ -54,7 +59,9 @@ export async function runRotationStep(
   const description = await env.staging.describe();
   const stages = description.versions[token];
   if (stages === undefined) {
-    throw new SecretStateError(`version ${token} is not a version of secret ${description.name}; nothing was changed`);
+    throw new SecretStateError(
+      `version ${token} is not a version of secret ${description.name}; nothing was changed`,
+    );
   }
   if (stages.includes(CURRENT)) {
     // A repeated step after finishSecret; finishSecret may have died before removing AWSPENDING.
@@ -80,7 +87,11 @@ export async function runRotationStep(
   }
 }
 
-async function createSecret(env: RotationEnvironment, token: string, rotationToken?: string): Promise<StepResult> {
+async function createSecret(
+  env: RotationEnvironment,
+  token: string,
+  rotationToken?: string,
+): Promise<StepResult> {
   const current = await readCurrent(env);
   const existing = await env.staging.read(PENDING, token);
   if (existing !== undefined) {
@@ -104,13 +115,25 @@ async function setSecret(env: RotationEnvironment, token: string): Promise<StepR
     async (instance) =>
       bringToPassword(
         instance,
-        { username: current.username, target: pending, order: ['current', 'pending', 'previous'], candidates },
+        {
+          username: current.username,
+          target: pending,
+          order: ['current', 'pending', 'previous'],
+          candidates,
+        },
         connectOptions(env.config),
       ),
     runOptions(env, 'setSecret'),
   );
   await abandonOnFailure(env, token, 'setSecret', instances, reports, { current, pending, previous });
-  return result(env, 'setSecret', token, 'done', `the pending password is set on ${instances.length} instance(s)`, reports);
+  return result(
+    env,
+    'setSecret',
+    token,
+    'done',
+    `the pending password is set on ${instances.length} instance(s)`,
+    reports,
+  );
 }
 
 async function testSecret(env: RotationEnvironment, token: string): Promise<StepResult> {
@@ -136,17 +159,32 @@ async function testSecret(env: RotationEnvironment, token: string): Promise<Step
   if (pendingVersion !== undefined) {
     const previous = await readPrevious(env);
     await abandonOnFailure(env, token, 'testSecret', instances, reports, {
-      current: { label: 'current', password: current.credentials.password, username: current.credentials.username },
+      current: {
+        label: 'current',
+        password: current.credentials.password,
+        username: current.credentials.username,
+      },
       pending: target,
       previous,
     });
   } else if (failedReports(reports).length > 0) {
     throw new RotationError(`testSecret: the current credentials fail on: ${describeFailures(reports)}`);
   }
-  return result(env, 'testSecret', token, 'done', `${target.label} credentials work on ${instances.length} instance(s)`, reports);
+  return result(
+    env,
+    'testSecret',
+    token,
+    'done',
+    `${target.label} credentials work on ${instances.length} instance(s)`,
+    reports,
+  );
 }
 
-async function finishSecret(env: RotationEnvironment, description: SecretDescription, token: string): Promise<StepResult> {
+async function finishSecret(
+  env: RotationEnvironment,
+  description: SecretDescription,
+  token: string,
+): Promise<StepResult> {
   const currentVersionId = versionWithStage(description, CURRENT);
   if (currentVersionId === undefined) {
     throw new SecretStateError(`secret ${description.name} has no AWSCURRENT version; nothing was changed`);
@@ -177,7 +215,11 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
     );
   }
   return {
-    current: { label: 'current', password: current.credentials.password, username: current.credentials.username },
+    current: {
+      label: 'current',
+      password: current.credentials.password,
+      username: current.credentials.username,
+    },
     pending: { label: 'pending', password: pendingVersion.credentials.password },
     previous: await readPrevious(env),
   };
@@ -185,7 +227,8 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
 
 async function readCurrent(env: RotationEnvironment): Promise<SecretVersion> {
   const current = await env.staging.read(CURRENT);
-  if (current === undefined) throw new SecretStateError(`secret ${env.staging.secretId} has no AWSCURRENT value`);
+  if (current === undefined)
+    throw new SecretStateError(`secret ${env.staging.secretId} has no AWSCURRENT value`);
   return current;
 }
 
@@ -240,7 +283,8 @@ async function abandonOnFailure(
  */
 function describeRollback(rollback: InstanceReport[]): string {
   const failed = failedReports(rollback);
-  const unchecked = (report: InstanceReport) => report.errorKind === 'transient' || report.errorKind === 'tls';
+  const unchecked = (report: InstanceReport) =>
+    report.errorKind === 'transient' || report.errorKind === 'tls';
   const unreachable = failed.filter(unchecked);
   const broken = failed.filter((report) => !unchecked(report));
   const parts = [
@@ -274,7 +318,12 @@ export async function rollBack(
     (instance) =>
       bringToPassword(
         instance,
-        { username: known.current.username, target: known.current, order: ['current', 'pending', 'previous'], candidates },
+        {
+          username: known.current.username,
+          target: known.current,
+          order: ['current', 'pending', 'previous'],
+          candidates,
+        },
         connectOptions(env.config),
       ),
     // The rollback runs whatever time is left: an instance left on the pending password is worse.
@@ -295,7 +344,11 @@ async function removePending(env: RotationEnvironment, token: string): Promise<v
 }
 
 export function connectOptions(config: Config): ConnectOptions {
-  return { tlsCa: config.tlsCa, connectTimeoutMs: config.connectTimeoutMs, queryTimeoutMs: config.queryTimeoutMs };
+  return {
+    tlsCa: config.tlsCa,
+    connectTimeoutMs: config.connectTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
+  };
 }
 
 export function runOptions(env: Pick<RotationEnvironment, 'config' | 'deadline'>, phase: string): RunOptions {

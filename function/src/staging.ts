@@ -39,7 +39,8 @@ export interface SecretDescription {
 
 /** Checks a secret string and returns its credentials; the message never quotes the value. */
 export function parseCredentials(secretString: string | undefined, what: string): Credentials {
-  if (secretString === undefined) throw new SecretValueError(`${what} has no SecretString (binary secrets are not supported)`);
+  if (secretString === undefined)
+    throw new SecretValueError(`${what} has no SecretString (binary secrets are not supported)`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(secretString);
@@ -47,7 +48,9 @@ export function parseCredentials(secretString: string | undefined, what: string)
     throw new SecretValueError(`${what} is not valid JSON; expected {"username": "...", "password": "..."}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SecretValueError(`${what} is not a JSON object; expected {"username": "...", "password": "..."}`);
+    throw new SecretValueError(
+      `${what} is not a JSON object; expected {"username": "...", "password": "..."}`,
+    );
   }
   const value = parsed as Record<string, unknown>;
   if (typeof value.password === 'string') registerSensitive(value.password);
@@ -91,7 +94,8 @@ export class SecretStaging {
       const output = await this.client.send(
         new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage, VersionId: versionId }),
       );
-      if (output.VersionId === undefined) throw new SecretStateError(`GetSecretValue(${stage}) returned no VersionId`);
+      if (output.VersionId === undefined)
+        throw new SecretStateError(`GetSecretValue(${stage}) returned no VersionId`);
       const what = `the ${stage} version ${output.VersionId} of secret ${this.secretId}`;
       return { versionId: output.VersionId, credentials: parseCredentials(output.SecretString, what) };
     } catch (error) {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 const root = join(import.meta.dirname, '..', '..');
 const LOOPBACK_DNS = join(root, 'test/support/loopback-dns.mjs');
@@ -87,7 +86,10 @@ async function runInFreshProcess(
     if (!existsSync(resultFile)) {
       return {
         ok: false,
-        error: { name: 'ProcessDied', message: `the invocation process exited with ${code} before answering` },
+        error: {
+          name: 'ProcessDied',
+          message: `the invocation process exited with ${code} before answering`,
+        },
         logs,
         ms: Date.now() - started,
       };

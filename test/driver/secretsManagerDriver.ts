@@ -51,7 +51,11 @@ export class SecretsManagerDriver {
   ) {}
 
   /** Starts a rotation the way RotateSecret does and runs it to the end or to its last failure. */
-  async rotate(secretId: string, hooks: DriverHooks = {}, token: string = randomUUID()): Promise<RotationRun> {
+  async rotate(
+    secretId: string,
+    hooks: DriverHooks = {},
+    token: string = randomUUID(),
+  ): Promise<RotationRun> {
     await this.startRotation(secretId, token);
     return this.resume(secretId, token, hooks);
   }
@@ -64,36 +68,60 @@ export class SecretsManagerDriver {
    */
   async startRotation(secretId: string, token: string): Promise<void> {
     const before = await this.labels(secretId);
-    const stale = Object.entries(before).find(([, stages]) => stages.includes(PENDING) && !stages.includes(CURRENT));
+    const stale = Object.entries(before).find(
+      ([, stages]) => stages.includes(PENDING) && !stages.includes(CURRENT),
+    );
     if (stale) {
       throw new Error(`A previous rotation isn't complete: version ${stale[0]} still carries AWSPENDING`);
     }
     const current = versionWith(before, CURRENT);
     const previous = versionWith(before, PREVIOUS);
     await this.secrets.send(
-      new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }),
+      new RotateSecretCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
     );
     const stage = (VersionStage: string, MoveToVersionId?: string, RemoveFromVersionId?: string) =>
       this.secrets.send(
-        new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage, MoveToVersionId, RemoveFromVersionId }),
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage,
+          MoveToVersionId,
+          RemoveFromVersionId,
+        }),
       );
-    if (current !== undefined) await stage(CURRENT, current, token);
-    const previousNow = versionWith(await this.labels(secretId), PREVIOUS);
-    if (previous !== undefined && previousNow !== previous) await stage(PREVIOUS, previous, previousNow);
-    if (previous === undefined && previousNow !== undefined) await stage(PREVIOUS, undefined, previousNow);
+    // moto relabels its own idea of the default version, which an abandoned rotation leaves
+    // stale: the real current version may have kept AWSCURRENT or lost it to AWSPREVIOUS.
+    // Either way, these moves leave AWSCURRENT on `current` alone and AWSPREVIOUS on `token`.
+    if (current !== undefined) {
+      const currentKeptLabel = (await this.labels(secretId))[current]?.includes(CURRENT);
+      await stage(CURRENT, currentKeptLabel ? undefined : current, token);
+    }
+    await stage(PREVIOUS, previous, token);
     await stage(PENDING, token);
     const after = await this.labels(secretId);
     const expected = { ...before, [token]: [PENDING] };
     const normalise = (labels: Record<string, string[]>) =>
-      JSON.stringify(Object.entries(labels).filter(([, s]) => s.length > 0).map(([id, s]) => [id, [...s].sort()]).sort());
+      JSON.stringify(
+        Object.entries(labels)
+          .filter(([, s]) => s.length > 0)
+          .map(([id, s]) => [id, [...s].sort()])
+          .sort(),
+      );
     if (normalise(after) !== normalise(expected)) {
-      throw new Error(`could not emulate RotateSecret: labels ${JSON.stringify(after)}, expected ${JSON.stringify(expected)}`);
+      throw new Error(
+        `could not emulate RotateSecret: labels ${JSON.stringify(after)}, expected ${JSON.stringify(expected)}`,
+      );
     }
   }
 
   private async labels(secretId: string): Promise<Record<string, string[]>> {
     const description = await this.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
-    return Object.fromEntries(Object.entries(description.VersionIdsToStages ?? {}).map(([id, s]) => [id, s ?? []]));
+    return Object.fromEntries(
+      Object.entries(description.VersionIdsToStages ?? {}).map(([id, s]) => [id, s ?? []]),
+    );
   }
 
   /** Runs the four steps for an existing token: what Secrets Manager does when it retries. */

@@ -11,8 +11,21 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { installLoopbackDns } from '../support/loopbackDns.ts';
-import { type MariaDbFleet, type MariaDbServer, type MariaDbServerOptions, startMariaDbFleet } from '../support/mariadb.ts';
-import { AWS_TEST_CREDENTIALS, awsEnv, createRdsInstance, type MotoServer, rdsHostname, startMoto, TEST_REGION } from '../support/moto.ts';
+import {
+  type MariaDbFleet,
+  type MariaDbServer,
+  type MariaDbServerOptions,
+  startMariaDbFleet,
+} from '../support/mariadb.ts';
+import {
+  AWS_TEST_CREDENTIALS,
+  awsEnv,
+  createRdsInstance,
+  type MotoServer,
+  rdsHostname,
+  startMoto,
+  TEST_REGION,
+} from '../support/moto.ts';
 import { createTestCa, type TestCa } from '../support/tlsCa.ts';
 import { bundleInvoker, type Invocation } from './bundle.ts';
 import { SecretsManagerDriver } from './secretsManagerDriver.ts';
@@ -90,12 +103,19 @@ export class RotationWorld {
     const instanceIds: string[] = [];
     for (const index of serverIndexes) {
       const id = `${prefix}db${index}`;
-      await createRdsInstance(this.rds, { id, engine: 'mariadb', port: (this.servers[index] as MariaDbServer).port });
+      await createRdsInstance(this.rds, {
+        id,
+        engine: 'mariadb',
+        port: (this.servers[index] as MariaDbServer).port,
+      });
       instanceIds.push(id);
     }
     const secretName = `rotation/${prefix}secret`;
-    const secretString = options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
-    const created = await this.secrets.send(new CreateSecretCommand({ Name: secretName, SecretString: secretString }));
+    const secretString =
+      options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
+    const created = await this.secrets.send(
+      new CreateSecretCommand({ Name: secretName, SecretString: secretString }),
+    );
     const env: Record<string, string> = {
       ...awsEnv(this.moto.endpoint),
       SECRET_ID: created.ARN as string,
@@ -148,7 +168,9 @@ export class App {
 
   async password(stage: 'AWSCURRENT' | 'AWSPENDING' | 'AWSPREVIOUS'): Promise<string | undefined> {
     try {
-      const value = await this.world.secrets.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage }));
+      const value = await this.world.secrets.send(
+        new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage }),
+      );
       return (JSON.parse(value.SecretString ?? '{}') as { password?: string }).password;
     } catch {
       return undefined;
@@ -158,7 +180,9 @@ export class App {
   /** Version id -> labels, straight from Secrets Manager. */
   async stages(): Promise<Record<string, string[]>> {
     const description = await this.world.secrets.send(new DescribeSecretCommand({ SecretId: this.secretId }));
-    return Object.fromEntries(Object.entries(description.VersionIdsToStages ?? {}).map(([id, s]) => [id, s ?? []]));
+    return Object.fromEntries(
+      Object.entries(description.VersionIdsToStages ?? {}).map(([id, s]) => [id, s ?? []]),
+    );
   }
 
   async hasPendingLabel(): Promise<boolean> {
@@ -191,7 +215,9 @@ export class App {
       ['current', await this.password('AWSCURRENT')],
       ['pending', await this.password('AWSPENDING')],
       ['previous', await this.password('AWSPREVIOUS')],
-      ...Object.entries(extra).map(([label, password]) => [label as PasswordState, password] as [PasswordState, string]),
+      ...Object.entries(extra).map(
+        ([label, password]) => [label as PasswordState, password] as [PasswordState, string],
+      ),
     ];
     const states: PasswordState[] = [];
     for (const index of this.serverIndexes) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MariaDbServer } from '../support/mariadb.ts';
 import { type App, RotationWorld } from '../driver/world.ts';
+import { MariaDbServer } from '../support/mariadb.ts';
 
 // What the function must refuse: servers it cannot trust, servers that lie about a password
 // change, events and secret values it does not understand. After each, nothing has changed.
@@ -131,7 +131,11 @@ describe('input the function does not understand', () => {
     const app = await newApp({ servers: [0] });
     const before = await app.password('AWSCURRENT');
 
-    const invocation = await app.invoke({ Step: 'setSecret', SecretId: app.secretId, ClientRequestToken: 'nope' });
+    const invocation = await app.invoke({
+      Step: 'setSecret',
+      SecretId: app.secretId,
+      ClientRequestToken: 'nope',
+    });
 
     expect(invocation.error?.message).toContain('version nope is not a version of secret');
     await expectNothingChanged(app, before);
@@ -143,22 +147,25 @@ describe('input the function does not understand', () => {
     ['missing the username', '{"password": "Secret-Value-1"}'],
     ['an empty username', '{"username": " ", "password": "Secret-Value-2"}'],
     ['a non-string password', '{"username": "app", "password": 12345678}'],
-  ])('refuses a current secret value that is %s, naming what is wrong, and leaves no AWSPENDING', async (_n, value) => {
-    const app = await newApp({ servers: [], secretString: value });
+  ])(
+    'refuses a current secret value that is %s, naming what is wrong, and leaves no AWSPENDING',
+    async (_n, value) => {
+      const app = await newApp({ servers: [], secretString: value });
 
-    const run = await app.driver.rotate(app.secretId);
+      const run = await app.driver.rotate(app.secretId);
 
-    expect(run.ok).toBe(false);
-    expect(run.error).toMatch(/SecretValueError: the AWSCURRENT version .* (is not|has no)/);
-    expect(run.error).not.toContain('Secret-Value');
-    expect(run.runs.map((r) => r.step)).toEqual(['createSecret', 'createSecret']);
-    // Secrets Manager keeps AWSPENDING after a failed createSecret so that it can retry; the
-    // function put no value into it.
-    const stages = await app.stages();
-    const pending = Object.entries(stages).find(([, s]) => s.includes('AWSPENDING'));
-    expect(pending?.[0]).toBe(run.token);
-    expect(app.logs.some((line) => line.includes('Secret-Value'))).toBe(false);
-  });
+      expect(run.ok).toBe(false);
+      expect(run.error).toMatch(/SecretValueError: the AWSCURRENT version .* (is not|has no)/);
+      expect(run.error).not.toContain('Secret-Value');
+      expect(run.runs.map((r) => r.step)).toEqual(['createSecret', 'createSecret']);
+      // Secrets Manager keeps AWSPENDING after a failed createSecret so that it can retry; the
+      // function put no value into it.
+      const stages = await app.stages();
+      const pending = Object.entries(stages).find(([, s]) => s.includes('AWSPENDING'));
+      expect(pending?.[0]).toBe(run.token);
+      expect(app.logs.some((line) => line.includes('Secret-Value'))).toBe(false);
+    },
+  );
 });
 
 /** An app whose function reaches the given host:port endpoints instead of RDS instances. */

@@ -166,7 +166,9 @@ describe('a rotation that cannot complete', () => {
       expect(run.error).toContain(`${app.instanceIds[2]} (`);
       expect(run.error).toMatch(/unreachable or busy/);
       expect(run.error).toContain('AWSPENDING was removed and the secret keeps its current password; 2 of 3');
-      expect(run.error).toContain(`Could not be checked by the rollback (unreachable or TLS refused): ${app.instanceIds[2]};`);
+      expect(run.error).toContain(
+        `Could not be checked by the rollback (unreachable or TLS refused): ${app.instanceIds[2]};`,
+      );
       expect(run.error).not.toContain('MANUAL ACTION NEEDED');
       expect(await app.hasPendingLabel()).toBe(false);
       expect(await app.password('AWSCURRENT')).toBe(before);
