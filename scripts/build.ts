@@ -5,12 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
 
 const root = join(import.meta.dirname, '..');
-const dist = join(root, 'dist');
+// DIST_DIR lets the reproducibility test build twice into separate directories.
+const dist = process.env.DIST_DIR ?? join(root, 'dist');
 const bundleDir = join(dist, 'bundle');
 
 interface BuildIdentity {
@@ -113,6 +114,6 @@ writeFileSync(
   join(dist, 'build.json'),
   `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64 }, null, 2)}\n`,
 );
-console.log(`dist/function.zip  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
+console.log(`${relative(root, zipPath)}  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
 console.log(`sha256 (hex)     ${hex}`);
 console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);

@@ -10,7 +10,7 @@ import { logger } from './logger.ts';
  * `creating` is skipped (its users do not exist yet; the application password reset handles
  * it later); every other status stops the rotation before any password changes.
  */
-const USABLE_STATUSES = new Set([
+export const USABLE_STATUSES = new Set([
   'available',
   'backing-up',
   'storage-optimization',
@@ -75,7 +75,7 @@ export async function discoverInstances(config: DiscoveryConfig, rds: RDSClient)
   return instances.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
+export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
   const instances: DBInstance[] = [];
   const seenMarkers = new Set<string>();
   let marker: string | undefined;
@@ -94,7 +94,7 @@ async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
   return instances;
 }
 
-function matches(instance: DBInstance, config: DiscoveryConfig): boolean {
+export function matches(instance: DBInstance, config: DiscoveryConfig): boolean {
   const engine = instance.Engine?.toLowerCase() ?? '';
   if (!config.engines.includes(engine)) return false;
   if (

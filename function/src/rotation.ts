@@ -75,15 +75,24 @@ export async function runRotationStep(
         'the rotation was abandoned or rolled back. Start a new rotation.',
     );
   }
-  switch (step) {
-    case 'createSecret':
-      return createSecret(env, token, rotationToken);
-    case 'setSecret':
-      return setSecret(env, token);
-    case 'testSecret':
-      return testSecret(env, token);
-    case 'finishSecret':
-      return finishSecret(env, description, token);
+  try {
+    switch (step) {
+      case 'createSecret':
+        return await createSecret(env, token, rotationToken);
+      case 'setSecret':
+        return await setSecret(env, token);
+      case 'testSecret':
+        return await testSecret(env, token);
+      case 'finishSecret':
+        return await finishSecret(env, description, token);
+    }
+  } catch (error) {
+    // A bad secret value does not get better by retrying: free the way for the next rotation.
+    if (error instanceof SecretValueError) {
+      await removePending(env, token);
+      throw new SecretValueError(`${error.message}. Nothing was changed and AWSPENDING was removed.`);
+    }
+    throw error;
   }
 }
 
@@ -208,10 +217,9 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
   }
   const current = await readCurrent(env);
   if (pendingVersion.credentials.username !== current.credentials.username) {
-    await removePending(env, token);
     throw new SecretValueError(
       `the pending version's username "${pendingVersion.credentials.username}" differs from the current username ` +
-        `"${current.credentials.username}"; refusing to rotate. AWSPENDING was removed and nothing was changed.`,
+        `"${current.credentials.username}"; refusing to rotate`,
     );
   }
   return {

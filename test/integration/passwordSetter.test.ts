@@ -30,7 +30,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const instance = (db: MariaDbServer): DbInstance => ({ id: `db-${db.port}`, host: 'localhost', port: db.port });
+const instance = (db: MariaDbServer): DbInstance => ({
+  id: `db-${db.port}`,
+  host: 'localhost',
+  port: db.port,
+});
 const current: Candidate = { label: 'current', password: 'Current-Password-1' };
 const pending: Candidate = { label: 'pending', password: 'Pending-Password-2' };
 const previous: Candidate = { label: 'previous', password: 'Previous-Password-3' };
@@ -42,7 +46,13 @@ async function newUser(db: MariaDbServer, password: string, options = {}): Promi
 }
 
 function setSecretPlan(username: string, extra: Partial<PasswordPlan> = {}): PasswordPlan {
-  return { username, target: pending, order: ['current', 'pending', 'previous'], candidates: [current, previous], ...extra };
+  return {
+    username,
+    target: pending,
+    order: ['current', 'pending', 'previous'],
+    candidates: [current, previous],
+    ...extra,
+  };
 }
 
 /** Logins and refused logins the server counted while `action` ran. */
@@ -68,7 +78,9 @@ describe('bringing one instance to the pending password', () => {
   it('needs exactly two logins and no refused login in the normal case', async () => {
     const user = await newUser(server, current.password);
 
-    const counts = await serverCounts(server, () => bringToPassword(instance(server), setSecretPlan(user), options));
+    const counts = await serverCounts(server, () =>
+      bringToPassword(instance(server), setSecretPlan(user), options),
+    );
 
     expect(counts).toEqual({ result: { outcome: 'changed', from: 'current' }, logins: 2, refused: 0 });
     expect(await server.accepts(user, pending.password, ca.caFile)).toBe(true);
@@ -78,7 +90,9 @@ describe('bringing one instance to the pending password', () => {
   it('does nothing when an earlier attempt already set the pending password', async () => {
     const user = await newUser(server, pending.password);
 
-    const counts = await serverCounts(server, () => bringToPassword(instance(server), setSecretPlan(user), options));
+    const counts = await serverCounts(server, () =>
+      bringToPassword(instance(server), setSecretPlan(user), options),
+    );
 
     expect(counts).toEqual({ result: { outcome: 'unchanged' }, logins: 2, refused: 1 });
   });
@@ -98,7 +112,10 @@ describe('bringing one instance to the pending password', () => {
     const attempt = bringToPassword(instance(server), setSecretPlan(user), options);
 
     await expect(attempt).rejects.toThrow(
-      new DatabaseError('auth', `none of the known passwords is accepted (tried current, pending, previous) for user ${user}`),
+      new DatabaseError(
+        'auth',
+        `none of the known passwords is accepted (tried current, pending, previous) for user ${user}`,
+      ),
     );
     expect(await server.accepts(user, 'Unknown-Password-4', ca.caFile)).toBe(true);
   });
@@ -117,7 +134,9 @@ describe('bringing one instance to the pending password', () => {
 
     const attempt = bringToPassword(instance(lyingServer), setSecretPlan(user), options);
 
-    await expect(attempt).rejects.toThrow(/acknowledged the password change but refuses the pending password/);
+    await expect(attempt).rejects.toThrow(
+      /acknowledged the password change but refuses the pending password/,
+    );
     expect(await lyingServer.accepts(user, current.password, ca.caFile)).toBe(true);
   });
 
@@ -132,7 +151,7 @@ describe('bringing one instance to the pending password', () => {
 
   it('passes a password full of SQL quoting characters as an escaped parameter', async () => {
     const user = await newUser(server, current.password);
-    const tricky: Candidate = { label: 'pending', password: "a'b\"c\\d;e)--f%g_h`i" };
+    const tricky: Candidate = { label: 'pending', password: 'a\'b"c\\d;e)--f%g_h`i' };
 
     await bringToPassword(instance(server), setSecretPlan(user, { target: tricky }), options);
 

@@ -1,0 +1,103 @@
+/**
+ * What the manual actions return. The invoke client imports these types, so the two cannot
+ * drift apart. No field ever holds a password: instances are named by identifier and endpoint,
+ * passwords only by their label (`current`, `pending`, `previous`, `provision`).
+ */
+
+import type { InstanceReport } from '../instances.ts';
+import type { BuildInfo } from '../version.ts';
+
+export type ActionName = 'version' | 'status' | 'verify' | 'reset' | 'heal';
+
+export interface VersionAnswer extends BuildInfo {
+  action: 'version';
+  ok: true;
+}
+
+/** An instance the discovery saw but that the work actions leave alone. */
+export interface NotIncluded {
+  instance: string;
+  rdsStatus: string;
+  reason: string;
+}
+
+/**
+ * `verify`, `reset` and `heal`. `ok` is false when any instance failed or was skipped; the
+ * function then still returns (it does not throw), and the invoke client exits non-zero.
+ */
+export interface WorkAnswer {
+  action: 'verify' | 'reset' | 'heal';
+  ok: boolean;
+  secretId: string;
+  dryRun: boolean;
+  /** One line for people: what happened overall. */
+  message: string;
+  instances: InstanceReport[];
+  notIncluded: NotIncluded[];
+  ms: number;
+}
+
+export interface HealAnswer extends WorkAnswer {
+  action: 'heal';
+  /** What heal did about AWSPENDING; null when the secret has none. */
+  pending: (PendingState & { label: 'removed' | 'would-remove' | 'kept'; labelReason: string }) | null;
+}
+
+/** The version carrying AWSPENDING and whether a rotation may still be running for it. */
+export interface PendingState {
+  versionId: string;
+  /** Whether the same version also carries AWSCURRENT (finishSecret ended before removing AWSPENDING). */
+  onCurrent: boolean;
+  /** CreatedDate of the version (ListSecretVersionIds), ISO 8601, when known. */
+  created: string | null;
+  ageMinutes: number | null;
+  stale: boolean;
+  /** How `stale` was decided, in words. */
+  rule: string;
+}
+
+export interface VersionState {
+  versionId: string;
+  stages: string[];
+  created: string | null;
+  lastAccessed: string | null;
+}
+
+export interface ListedInstanceState {
+  instance: string;
+  endpoint: string | null;
+  rdsStatus: string;
+  engine: string | null;
+  /** `included`: takes part in rotations; `creating`: waits for a reset; `unavailable`: blocks rotations; `skipped`: left out (DB_SKIP_UNAVAILABLE). */
+  outcome: 'included' | 'creating' | 'unavailable' | 'skipped';
+  note?: string;
+}
+
+export interface StatusAnswer {
+  action: 'status';
+  /** False when something needs a person: listed in `attention`. */
+  ok: boolean;
+  secretId: string;
+  name: string;
+  rotation: {
+    enabled: boolean;
+    lambdaArn: string | null;
+    rules: {
+      automaticallyAfterDays: number | null;
+      duration: string | null;
+      scheduleExpression: string | null;
+    };
+    lastRotated: string | null;
+    nextRotation: string | null;
+    lastChanged: string | null;
+  };
+  versions: VersionState[];
+  pending: PendingState | null;
+  instances: ListedInstanceState[];
+  attention: string[];
+  ms: number;
+}
+
+export type ActionAnswer = VersionAnswer | StatusAnswer | WorkAnswer | HealAnswer;
+
+export type { InstanceReport };
