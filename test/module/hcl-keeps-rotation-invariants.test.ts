@@ -1,0 +1,180 @@
+// Invariants a plan cannot show, read from the HCL itself with @cdktf/hcl2json.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exampleNames, repoRoot } from './terraform.ts';
+
+type Block = Record<string, unknown>;
+type Blocks = Record<string, Block[]>;
+
+interface Hcl {
+  variable?: Blocks;
+  output?: Blocks;
+  resource?: Record<string, Blocks>;
+  module?: Blocks;
+  terraform?: Block[];
+  run?: Blocks;
+}
+
+/** hcl2json writes references as "${...}". */
+const ref = (expression: string): string => `\${${expression}}`;
+
+async function parseFile(path: string): Promise<Hcl> {
+  return (await parse(relative(repoRoot, path), readFileSync(path, 'utf8'))) as Hcl;
+}
+
+async function parseDir(dir: string): Promise<Hcl> {
+  const files = readdirSync(dir).filter((file) => file.endsWith('.tf'));
+  const parts = await Promise.all(files.map((file) => parseFile(join(dir, file))));
+  const merged: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [kind, value] of Object.entries(part)) {
+      merged[kind] =
+        kind === 'terraform'
+          ? [...((merged.terraform as Block[] | undefined) ?? []), ...(value as Block[])]
+          : { ...(merged[kind] as object | undefined), ...(value as object) };
+    }
+  }
+  return merged as Hcl;
+}
+
+function only<T>(items: T[] | undefined, what: string): T {
+  expect(items, what).toHaveLength(1);
+  return (items as T[])[0] as T;
+}
+
+function resource(hcl: Hcl, type: string, name: string): Block {
+  return only(hcl.resource?.[type]?.[name], `${type}.${name}`);
+}
+
+/** Every `.tf` file the repository owns, skipping dependencies and generated output. */
+function terraformFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) {
+      return /^(node_modules|cdktf\.out|dist|\..*)$/.test(entry.name)
+        ? []
+        : terraformFiles(join(dir, entry.name));
+    }
+    return entry.name.endsWith('.tf') ? [join(dir, entry.name)] : [];
+  });
+}
+
+describe('the module HCL', () => {
+  let hcl: Hcl;
+
+  beforeAll(async () => {
+    hcl = await parseDir(repoRoot);
+  });
+
+  it('parses every .tf file in the repository', async () => {
+    const files = terraformFiles(repoRoot);
+    expect(files.length).toBeGreaterThan(4);
+    for (const file of files) await expect(parseFile(file), file).resolves.toBeTypeOf('object');
+  });
+
+  it('never lets an apply overwrite the rotated secret value (ignore_changes = [secret_string])', () => {
+    const version = resource(hcl, 'aws_secretsmanager_secret_version', 'this');
+    const lifecycle = only(version.lifecycle as Block[], 'lifecycle');
+    expect(lifecycle.ignore_changes).toEqual([ref('secret_string')]);
+    expect(version.secret_string).toContain('username = var.username');
+    expect(version.secret_string).toContain('password = var.default_provision_password');
+  });
+
+  it('configures the rotation only after the invoke permission and the first version', () => {
+    const rotation = resource(hcl, 'aws_secretsmanager_secret_rotation', 'this');
+    expect(rotation.depends_on).toEqual(
+      expect.arrayContaining([
+        ref('aws_lambda_permission.secrets_manager'),
+        ref('aws_secretsmanager_secret_version.this'),
+      ]),
+    );
+    expect(rotation.rotation_lambda_arn).toBe(ref('aws_lambda_function.this.arn'));
+  });
+
+  it('waits with the real time_sleep after the rotation, for rotation_wait_duration', () => {
+    const sleep = resource(hcl, 'time_sleep', 'initial_rotation');
+    expect(sleep.depends_on).toEqual([ref('aws_secretsmanager_secret_rotation.this')]);
+    expect(sleep.create_duration).toBe(ref('var.rotation_wait_duration'));
+    expect(only(hcl.variable?.rotation_wait_duration, 'rotation_wait_duration').default).toBe('20s');
+  });
+
+  it('makes rotation_ready wait for the time_sleep', () => {
+    const ready = only(hcl.output?.rotation_ready, 'rotation_ready');
+    expect(ready.value).toBe(ref('time_sleep.initial_rotation.id'));
+  });
+
+  it('creates the log group before the function', () => {
+    const fn = resource(hcl, 'aws_lambda_function', 'this');
+    expect(fn.depends_on).toEqual(expect.arrayContaining([ref('aws_cloudwatch_log_group.this')]));
+  });
+
+  it('requires the time provider and states lower bounds only', () => {
+    const terraform = only(hcl.terraform, 'terraform block');
+    const providers = only(
+      terraform.required_providers as Record<string, { source: string; version: string }>[],
+      'required_providers',
+    );
+    expect(providers.time?.source).toBe('hashicorp/time');
+    const constraints = [
+      String(terraform.required_version),
+      ...Object.values(providers).map((provider) => provider.version),
+    ];
+    for (const constraint of constraints) expect(constraint).toMatch(/^>= ?\d+(\.\d+)*$/);
+  });
+
+  it('describes and types every variable and describes every output', () => {
+    for (const [name, [variable]] of Object.entries(hcl.variable ?? {})) {
+      expect(variable?.description, `variable ${name}`).toBeTruthy();
+      expect(variable?.type, `variable ${name}`).toBeTruthy();
+    }
+    for (const [name, [output]] of Object.entries(hcl.output ?? {})) {
+      expect(output?.description, `output ${name}`).toBeTruthy();
+    }
+  });
+
+  it('marks the default provision password sensitive', () => {
+    expect(only(hcl.variable?.default_provision_password, 'default_provision_password').sensitive).toBe(true);
+  });
+
+  it('has one expect_failures run per validation rule', async () => {
+    const rules = Object.entries(hcl.variable ?? {}).flatMap(([name, [variable]]) =>
+      ((variable?.validation as Block[] | undefined) ?? []).map(() => `\${var.${name}}`),
+    );
+    const tests = await parseFile(join(repoRoot, 'test', 'module', 'tftest', 'validations.tftest.hcl'));
+    const expected = Object.values(tests.run ?? {}).flatMap(
+      ([run]) => (run?.expect_failures as string[]) ?? [],
+    );
+    expect(expected.sort()).toEqual(rules.sort());
+  });
+});
+
+describe('the examples', () => {
+  it.each(exampleNames)(
+    'examples/%s is a complete root module calling the module from ../..',
+    async (name) => {
+      const dir = join(repoRoot, 'examples', name);
+      for (const file of ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf', 'README.md']) {
+        expect(existsSync(join(dir, file)), `examples/${name}/${file}`).toBe(true);
+      }
+      const hcl = await parseDir(dir);
+      for (const [moduleName, [call]] of Object.entries(hcl.module ?? {})) {
+        expect(call?.source, `module ${moduleName}`).toBe('../..');
+      }
+    },
+  );
+
+  it('creates the databases of examples/complete only after rotation_ready', async () => {
+    const hcl = await parseDir(join(repoRoot, 'examples', 'complete'));
+    const instances = resource(hcl, 'aws_db_instance', 'this');
+    expect(instances.for_each).toBeTruthy();
+    expect(instances.depends_on).toEqual([ref('module.password_rotation.rotation_ready')]);
+    expect(Object.keys(hcl.module ?? {})).toEqual(['password_rotation']);
+  });
+
+  it('keeps the cdktf example next to the HCL ones', () => {
+    for (const file of ['main.ts', 'cdktf.json', 'README.md']) {
+      expect(existsSync(join(repoRoot, 'examples', 'cdktf', file)), `examples/cdktf/${file}`).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Root of the repository: the module's .tf files live here. */
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+export const pluginMirror = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
+
+const moduleFiles = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'];
+
+export const exampleNames = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true })
+  .filter(
+    (entry) => entry.isDirectory() && readdirSync(join(repoRoot, 'examples', entry.name)).includes('main.tf'),
+  )
+  .map((entry) => entry.name)
+  .sort();
+
+/**
+ * A CLI configuration that installs providers from the offline mirror, and a plugin cache whose
+ * entries are symbolic links into the mirror: `terraform init` then links instead of copying the
+ * 700 MB AWS provider, so every init after the first takes well under a second.
+ */
+function prepareTerraformHome(): { cliConfig: string; pluginCache: string } {
+  const home = join(tmpdir(), `mysql-password-rotation-terraform-${process.getuid?.() ?? 'user'}`);
+  const pluginCache = join(home, 'plugin-cache');
+  const cliConfig = join(home, 'cli.tfrc');
+  mkdirSync(pluginCache, { recursive: true });
+  for (const platformDir of mirroredPlatformDirs(pluginMirror)) {
+    const link = join(pluginCache, platformDir.relative);
+    mkdirSync(resolve(link, '..'), { recursive: true });
+    try {
+      symlinkSync(platformDir.absolute, link);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  const config = `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(pluginMirror)}
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`;
+  const temporary = `${cliConfig}.${process.pid}`;
+  writeFileSync(temporary, config);
+  renameSync(temporary, cliConfig);
+  return { cliConfig, pluginCache };
+}
+
+/** HOST/NAMESPACE/TYPE/VERSION/PLATFORM directories of an unpacked mirror. */
+function mirroredPlatformDirs(mirror: string): { absolute: string; relative: string }[] {
+  const found: { absolute: string; relative: string }[] = [];
+  const walk = (relative: string, depth: number): void => {
+    const absolute = join(mirror, relative);
+    if (depth === 5) {
+      found.push({ absolute, relative });
+      return;
+    }
+    for (const entry of readdirSync(absolute, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(relative, entry.name), depth + 1);
+    }
+  };
+  walk('', 0);
+  return found;
+}
+
+let terraformHome: { cliConfig: string; pluginCache: string } | undefined;
+
+export function terraformEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  terraformHome ??= prepareTerraformHome();
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: terraformHome.cliConfig,
+    TF_PLUGIN_CACHE_DIR: terraformHome.pluginCache,
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    CHECKPOINT_DISABLE: '1',
+    ...extra,
+  };
+}
+
+export interface TerraformResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs terraform; rejects with its output on a non-zero exit unless `allowFailure` is set. */
+export function terraform(
+  args: string[],
+  cwd: string,
+  options: { env?: Record<string, string>; allowFailure?: boolean } = {},
+): Promise<TerraformResult> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      'terraform',
+      args,
+      { cwd, env: terraformEnv(options.env), maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        const result = { code, stdout, stderr };
+        if (code !== 0 && !options.allowFailure) {
+          reject(new Error(`terraform ${args.join(' ')} in ${cwd} exited ${code}\n${stdout}\n${stderr}`));
+        } else {
+          resolvePromise(result);
+        }
+      },
+    );
+  });
+}
+
+/**
+ * `hashicorp/time` is not in the offline mirror, so Terraform-running tests use a copy of the module
+ * whose `time_sleep` is a `terraform_data` with the same dependencies. The real block is checked by
+ * parsing the HCL (hcl-keeps-rotation-invariants.test.ts).
+ */
+export function withoutTimeSleep(file: string, text: string): string {
+  if (file === 'versions.tf') {
+    return text.replace(/\n\s*time = \{[^}]*\}\n/, '\n');
+  }
+  let result = text.replace(
+    /resource "time_sleep" "initial_rotation" \{\n[\s\S]*?\n\}\n/,
+    `resource "terraform_data" "initial_rotation" {
+  triggers_replace = [aws_secretsmanager_secret_rotation.this.id]
+
+  depends_on = [aws_secretsmanager_secret_rotation.this]
+}
+`,
+  );
+  result = result.replaceAll('time_sleep.initial_rotation', 'terraform_data.initial_rotation');
+  if (result.includes('time_sleep')) throw new Error(`${file}: time_sleep left after substitution`);
+  return result;
+}
+
+/** A temporary directory removed by the returned function. */
+export function temporaryDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Copies the module (with `time_sleep` substituted) into `root` and the named examples into
+ * `root/examples/<name>`, so that their `source = "../.."` resolves to the copy.
+ */
+export function stageModule(root: string, examples: string[] = []): void {
+  mkdirSync(root, { recursive: true });
+  for (const file of moduleFiles) {
+    writeFileSync(join(root, file), withoutTimeSleep(file, readFileSync(join(repoRoot, file), 'utf8')));
+  }
+  for (const example of examples) {
+    const target = join(root, 'examples', example);
+    cpSync(join(repoRoot, 'examples', example), target, {
+      recursive: true,
+      filter: (source) => !/(\.terraform|node_modules|cdktf\.out|\.tfstate)/.test(source),
+    });
+  }
+}
+
+/** Provider settings that send every AWS call to moto_server at `endpoint`. */
+export function motoProviderOverride(endpoint: string, region = 'us-east-1'): string {
+  const services = ['ec2', 'events', 'cloudwatch', 'iam', 'lambda', 'logs', 's3', 'secretsmanager', 'sts'];
+  return `provider "aws" {
+  region                      = "${region}"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {
+${services.map((service) => `    ${service} = "${endpoint}"`).join('\n')}
+  }
+}
+`;
+}

@@ -1,0 +1,471 @@
+# One run per validation rule: each bad value must stop the plan at that variable.
+# Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts; test/module/hcl-keeps-rotation-invariants.test.ts
+# checks that every validation block has a run here.
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "111122223333"
+      arn        = "arn:aws:iam::111122223333:role/terraform"
+      user_id    = "AROAEXAMPLE"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = {
+      arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
+      id  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
+    }
+  }
+
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn = "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation"
+    }
+  }
+
+  mock_resource "aws_security_group" {
+    defaults = {
+      id = "sg-0123456789abcdef0"
+    }
+  }
+}
+
+variables {
+  name                       = "app-rotation"
+  s3_bucket                  = "dba-function-releases"
+  s3_key                     = "mysql-password-rotation/1.0.0/function.zip"
+  vpc_id                     = "vpc-0123456789abcdef0"
+  subnet_ids                 = ["subnet-0123456789abcdef0", "subnet-0fedcba987654321f"]
+  api_endpoint_cidr_blocks   = ["10.0.0.0/24"]
+  database_cidr_blocks       = ["10.0.16.0/20", "10.0.32.0/20"]
+  secret_name                = "app/mysql"
+  username                   = "app"
+  default_provision_password = "Provision-Password-1"
+}
+
+run "rejects_name_bad_characters" {
+  command = plan
+
+  variables {
+    name = "app rotation!"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "rejects_s3_bucket_not_a_bucket_name" {
+  command = plan
+
+  variables {
+    s3_bucket = "Bad_Bucket"
+  }
+
+  expect_failures = [var.s3_bucket]
+}
+
+run "rejects_s3_key_leading_slash" {
+  command = plan
+
+  variables {
+    s3_key = "/function.zip"
+  }
+
+  expect_failures = [var.s3_key]
+}
+
+run "rejects_source_code_hash_not_base64_sha256" {
+  command = plan
+
+  variables {
+    source_code_hash = "abc"
+  }
+
+  expect_failures = [var.source_code_hash]
+}
+
+run "rejects_timeout_above_lambda_maximum" {
+  command = plan
+
+  variables {
+    timeout = 901
+  }
+
+  expect_failures = [var.timeout]
+}
+
+run "rejects_memory_size_below_lambda_minimum" {
+  command = plan
+
+  variables {
+    memory_size = 64
+  }
+
+  expect_failures = [var.memory_size]
+}
+
+run "rejects_reserved_concurrent_executions_of_one" {
+  command = plan
+
+  variables {
+    reserved_concurrent_executions = 1
+  }
+
+  expect_failures = [var.reserved_concurrent_executions]
+}
+
+run "rejects_vpc_id_not_a_vpc_id" {
+  command = plan
+
+  variables {
+    vpc_id = "vpc_123"
+  }
+
+  expect_failures = [var.vpc_id]
+}
+
+run "rejects_subnet_ids_empty" {
+  command = plan
+
+  variables {
+    subnet_ids = []
+  }
+
+  expect_failures = [var.subnet_ids]
+}
+
+run "rejects_subnet_ids_not_subnet_ids" {
+  command = plan
+
+  variables {
+    subnet_ids = ["sg-0123456789abcdef0"]
+  }
+
+  expect_failures = [var.subnet_ids]
+}
+
+run "rejects_api_endpoint_cidr_blocks_invalid_cidr" {
+  command = plan
+
+  variables {
+    api_endpoint_cidr_blocks = ["10.0.0.0/33"]
+  }
+
+  expect_failures = [var.api_endpoint_cidr_blocks]
+}
+
+run "rejects_database_cidr_blocks_empty" {
+  command = plan
+
+  variables {
+    database_cidr_blocks = []
+  }
+
+  expect_failures = [var.database_cidr_blocks]
+}
+
+run "rejects_database_port_out_of_range" {
+  command = plan
+
+  variables {
+    database_port = 70000
+  }
+
+  expect_failures = [var.database_port]
+}
+
+run "rejects_rds_https_proxy_url_without_scheme" {
+  command = plan
+
+  variables {
+    rds_https_proxy = { url = "proxy.internal:3128", cidr_blocks = ["10.0.9.0/28"] }
+  }
+
+  expect_failures = [var.rds_https_proxy]
+}
+
+run "rejects_rds_https_proxy_without_cidrs" {
+  command = plan
+
+  variables {
+    rds_https_proxy = { url = "http://proxy.internal:3128", cidr_blocks = [] }
+  }
+
+  expect_failures = [var.rds_https_proxy]
+}
+
+run "rejects_db_engines_uppercase_engine" {
+  command = plan
+
+  variables {
+    db_engines = ["MySQL"]
+  }
+
+  expect_failures = [var.db_engines]
+}
+
+run "rejects_db_tag_empty_key" {
+  command = plan
+
+  variables {
+    db_tag = { key = "" }
+  }
+
+  expect_failures = [var.db_tag]
+}
+
+run "rejects_db_identifier_prefix_empty" {
+  command = plan
+
+  variables {
+    db_identifier_prefix = ""
+  }
+
+  expect_failures = [var.db_identifier_prefix]
+}
+
+run "rejects_db_endpoints_without_port" {
+  command = plan
+
+  variables {
+    db_endpoints = ["db1.internal"]
+  }
+
+  expect_failures = [var.db_endpoints]
+}
+
+run "rejects_db_tls_ca_file_relative_path" {
+  command = plan
+
+  variables {
+    db_tls_ca_file = "ca/bundle.pem"
+  }
+
+  expect_failures = [var.db_tls_ca_file]
+}
+
+run "rejects_parallel_of_zero" {
+  command = plan
+
+  variables {
+    parallel = 0
+  }
+
+  expect_failures = [var.parallel]
+}
+
+run "rejects_retries_negative" {
+  command = plan
+
+  variables {
+    retries = -1
+  }
+
+  expect_failures = [var.retries]
+}
+
+run "rejects_retry_wait_ms_above_a_minute" {
+  command = plan
+
+  variables {
+    retry_wait_ms = 60001
+  }
+
+  expect_failures = [var.retry_wait_ms]
+}
+
+run "rejects_connect_timeout_ms_below_100_ms" {
+  command = plan
+
+  variables {
+    connect_timeout_ms = 50
+  }
+
+  expect_failures = [var.connect_timeout_ms]
+}
+
+run "rejects_query_timeout_ms_below_100_ms" {
+  command = plan
+
+  variables {
+    query_timeout_ms = 50
+  }
+
+  expect_failures = [var.query_timeout_ms]
+}
+
+run "rejects_secret_name_with_spaces" {
+  command = plan
+
+  variables {
+    secret_name = "app mysql"
+  }
+
+  expect_failures = [var.secret_name]
+}
+
+run "rejects_username_longer_than_mysql_allows" {
+  command = plan
+
+  variables {
+    username = "a_user_name_longer_than_32_chars_x"
+  }
+
+  expect_failures = [var.username]
+}
+
+run "rejects_default_provision_password_shorter_than_8" {
+  command = plan
+
+  variables {
+    default_provision_password = "short"
+  }
+
+  expect_failures = [var.default_provision_password]
+}
+
+run "rejects_kms_key_arn_alias" {
+  command = plan
+
+  variables {
+    kms_key_arn = "alias/secrets"
+  }
+
+  expect_failures = [var.kms_key_arn]
+}
+
+run "rejects_recovery_window_in_days_between_0_and_7" {
+  command = plan
+
+  variables {
+    recovery_window_in_days = 3
+  }
+
+  expect_failures = [var.recovery_window_in_days]
+}
+
+run "rejects_password_length_below_16" {
+  command = plan
+
+  variables {
+    password_length = 8
+  }
+
+  expect_failures = [var.password_length]
+}
+
+run "rejects_password_exclude_chars_empty" {
+  command = plan
+
+  variables {
+    password_exclude_chars = ""
+  }
+
+  expect_failures = [var.password_exclude_chars]
+}
+
+run "rejects_rotation_automatically_after_days_above_1000" {
+  command = plan
+
+  variables {
+    rotation_automatically_after_days = 1001
+  }
+
+  expect_failures = [var.rotation_automatically_after_days]
+}
+
+run "rejects_rotation_automatically_after_days_with_a_schedule_expression" {
+  command = plan
+
+  variables {
+    rotation_automatically_after_days = 7
+    rotation_schedule_expression      = "rate(7 days)"
+  }
+
+  expect_failures = [var.rotation_automatically_after_days]
+}
+
+run "rejects_rotation_schedule_expression_not_rate_or_cron" {
+  command = plan
+
+  variables {
+    rotation_schedule_expression = "every tuesday"
+  }
+
+  expect_failures = [var.rotation_schedule_expression]
+}
+
+run "rejects_rotation_duration_above_24h" {
+  command = plan
+
+  variables {
+    rotation_duration = "25h"
+  }
+
+  expect_failures = [var.rotation_duration]
+}
+
+run "rejects_rotation_wait_duration_not_a_duration" {
+  command = plan
+
+  variables {
+    rotation_wait_duration = "20 seconds"
+  }
+
+  expect_failures = [var.rotation_wait_duration]
+}
+
+run "rejects_manual_invoke_principals_role_name_without_arn" {
+  command = plan
+
+  variables {
+    manual_invoke_principals = ["dba-backend"]
+  }
+
+  expect_failures = [var.manual_invoke_principals]
+}
+
+run "rejects_log_level_trace" {
+  command = plan
+
+  variables {
+    log_level = "TRACE"
+  }
+
+  expect_failures = [var.log_level]
+}
+
+run "rejects_log_retention_in_days_not_accepted_by_cloudwatch" {
+  command = plan
+
+  variables {
+    log_retention_in_days = 2
+  }
+
+  expect_failures = [var.log_retention_in_days]
+}
+
+run "rejects_alarm_sns_topic_arn_topic_name_without_arn" {
+  command = plan
+
+  variables {
+    alarm_sns_topic_arn = "dba-alerts"
+  }
+
+  expect_failures = [var.alarm_sns_topic_arn]
+}

@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionEventInvokeConfigCommand,
+  GetPolicyCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+} from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ZipFile } from 'yazl';
+import {
+  jsonApi,
+  type Moto,
+  motoAccountId,
+  motoCredentials,
+  motoRegion,
+  queryApi,
+  startMoto,
+  stopMoto,
+  xmlValues,
+} from './moto.ts';
+import { motoProviderOverride, stageModule, temporaryDir, terraform } from './terraform.ts';
+
+const bucket = 'dba-function-releases';
+const key = 'mysql-password-rotation/1.0.0/function.zip';
+const name = 'shop-mysql-password-rotation';
+const secretName = 'shop/mysql/app';
+const dpp = 'Provision-Password-1';
+const dbaBackendRole = 'arn:aws:iam::444455556666:role/dba-backend';
+const alarmTopic = `arn:aws:sns:${motoRegion}:${motoAccountId}:dba-alerts`;
+
+function functionZip(): Promise<Buffer> {
+  return new Promise((resolveZip, reject) => {
+    const zip = new ZipFile();
+    zip.addBuffer(Buffer.from('export const handler = async () => ({});\n'), 'index.mjs', {
+      mtime: new Date(1980, 0, 1),
+      mode: 0o100644,
+      forceDosTimestamp: true,
+    });
+    zip.end();
+    const chunks: Buffer[] = [];
+    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    zip.outputStream.on('end', () => resolveZip(Buffer.concat(chunks)));
+    zip.outputStream.on('error', reject);
+  });
+}
+
+const ec2 = '2016-11-15';
+const iam = '2010-05-08';
+
+describe('the module against moto_server (time_sleep replaced by terraform_data)', () => {
+  let moto: Moto;
+  let workspace: ReturnType<typeof temporaryDir>;
+  let secrets: SecretsManagerClient;
+  let lambda: LambdaClient;
+  let outputs: Record<string, { value: string }>;
+  let vpcId: string;
+  let subnetId: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const clientConfig = {
+      endpoint: moto.endpoint,
+      region: motoRegion,
+      credentials: motoCredentials,
+    };
+    secrets = new SecretsManagerClient(clientConfig);
+    lambda = new LambdaClient(clientConfig);
+
+    const zip = await functionZip();
+    const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip }));
+    s3.destroy();
+
+    vpcId =
+      xmlValues(await queryApi(moto, 'ec2', ec2, 'CreateVpc', { CidrBlock: '10.0.0.0/16' }), 'vpcId')[0] ??
+      '';
+    subnetId =
+      xmlValues(
+        await queryApi(moto, 'ec2', ec2, 'CreateSubnet', { VpcId: vpcId, CidrBlock: '10.0.1.0/24' }),
+        'subnetId',
+      )[0] ?? '';
+
+    workspace = temporaryDir('module-moto');
+    stageModule(workspace.dir);
+    writeFileSync(join(workspace.dir, 'provider.tf'), motoProviderOverride(moto.endpoint, motoRegion));
+    writeFileSync(
+      join(workspace.dir, 'terraform.tfvars.json'),
+      JSON.stringify({
+        name,
+        s3_bucket: bucket,
+        s3_key: key,
+        source_code_hash: createHash('sha256').update(zip).digest('base64'),
+        vpc_id: vpcId,
+        subnet_ids: [subnetId],
+        api_endpoint_cidr_blocks: ['10.0.0.0/24'],
+        database_cidr_blocks: ['10.0.16.0/20', '10.0.32.0/20'],
+        secret_name: secretName,
+        username: 'app',
+        default_provision_password: dpp,
+        recovery_window_in_days: 0,
+        log_level: 'DEBUG',
+        manual_invoke_principals: [dbaBackendRole],
+        alarm_sns_topic_arn: alarmTopic,
+      }),
+    );
+    await terraform(['init', '-no-color', '-input=false'], workspace.dir);
+  });
+
+  afterAll(async () => {
+    secrets?.destroy();
+    lambda?.destroy();
+    await stopMoto(moto);
+    workspace?.remove();
+  });
+
+  it('applies and creates the secret, function, role, security group, log group and alerting', async () => {
+    await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
+    outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
+
+    const secretArn = outputs.secret_arn?.value ?? '';
+    const functionArn = outputs.function_arn?.value ?? '';
+    expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
+    expect(outputs.secret_name?.value).toBe(secretName);
+    expect(outputs.function_name?.value).toBe(name);
+    expect(outputs.role_arn?.value).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
+    expect(outputs.log_group_name?.value).toBe(`/aws/lambda/${name}`);
+    expect(outputs.rotation_ready?.value).toBeTruthy();
+
+    const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
+    expect(secret.RotationEnabled).toBe(true);
+    expect(secret.RotationLambdaARN).toBe(functionArn);
+    expect(secret.RotationRules?.AutomaticallyAfterDays).toBe(30);
+    // moto's RotateSecret "invokes" the function without running it: the DPP stays AWSCURRENT and the
+    // new version only carries AWSPENDING.
+    const current = await secrets.send(
+      new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
+    );
+    expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
+    expect(Object.values(secret.VersionIdsToStages ?? {}).flat()).toContain('AWSPENDING');
+
+    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
+    expect(fn.Configuration?.Handler).toBe('index.handler');
+    expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
+    expect(fn.Configuration?.Environment?.Variables).toMatchObject({
+      SECRET_ID: secretArn,
+      PARALLEL: '10',
+      LOG_LEVEL: 'DEBUG',
+      DEFAULT_PROVISION_PASSWORD: dpp,
+    });
+    expect(fn.Configuration?.VpcConfig?.SubnetIds).toEqual([subnetId]);
+    expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id?.value]);
+    const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
+    expect(concurrency.ReservedConcurrentExecutions).toBe(2);
+    const invokeConfig = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name }));
+    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+
+    const policy = JSON.parse(
+      (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy ?? '{}',
+    );
+    const statements = policy.Statement as { Principal: unknown; Condition?: unknown }[];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'secretsmanager.amazonaws.com' },
+        Condition: { StringEquals: { 'AWS:SourceAccount': motoAccountId } },
+      }),
+    );
+    expect(JSON.stringify(statements)).toContain(dbaBackendRole);
+
+    const role = await queryApi(moto, 'iam', iam, 'GetRole', { RoleName: name });
+    expect(decodeURIComponent(xmlValues(role, 'AssumeRolePolicyDocument')[0] ?? '')).toContain(
+      'lambda.amazonaws.com',
+    );
+    const attached = await queryApi(moto, 'iam', iam, 'ListAttachedRolePolicies', { RoleName: name });
+    expect(xmlValues(attached, 'PolicyName')).toEqual(['AWSLambdaVPCAccessExecutionRole']);
+    const inline = await queryApi(moto, 'iam', iam, 'ListRolePolicies', { RoleName: name });
+    expect(xmlValues(inline, 'member')).toEqual(['rotation']);
+
+    const groupId = outputs.security_group_id?.value ?? '';
+    const rules = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroupRules', {
+      'Filter.1.Name': 'group-id',
+      'Filter.1.Value.1': groupId,
+    });
+    const egress = [...rules.matchAll(/<item>([\s\S]*?)<\/item>/g)]
+      .map((match) => match[1] ?? '')
+      .map((item) => ({
+        egress: xmlValues(item, 'isEgress')[0],
+        port: xmlValues(item, 'fromPort')[0],
+        cidr: xmlValues(item, 'cidrIpv4')[0],
+        description: xmlValues(item, 'description')[0] ?? '',
+      }));
+    expect(egress.filter((rule) => rule.egress === 'false')).toEqual([]);
+    // Exactly these: the provider also revokes the allow-all egress rule AWS adds to a new group.
+    expect(egress.map((rule) => `${rule.port} ${rule.cidr}`).sort()).toEqual([
+      '3306 10.0.16.0/20',
+      '3306 10.0.32.0/20',
+      '443 10.0.0.0/24',
+    ]);
+    expect(egress.every((rule) => rule.description !== '')).toBe(true);
+
+    const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {
+      logGroupNamePrefix: `/aws/lambda/${name}`,
+    })) as { logGroups: { logGroupName: string; retentionInDays?: number }[] };
+    expect(logGroups.logGroups).toEqual([
+      expect.objectContaining({ logGroupName: `/aws/lambda/${name}`, retentionInDays: 90 }),
+    ]);
+
+    const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', { NamePrefix: name })) as {
+      Rules: { Name: string; EventPattern: string }[];
+    };
+    expect(eventRules.Rules.map((rule) => rule.Name)).toEqual([`${name}-rotation-failed`]);
+    expect(JSON.parse(eventRules.Rules[0]?.EventPattern ?? '{}').detail.additionalEventData.SecretId).toEqual(
+      [secretArn],
+    );
+    const targets = (await jsonApi(moto, 'events', 'AWSEvents.ListTargetsByRule', {
+      Rule: `${name}-rotation-failed`,
+    })) as { Targets: { Arn: string }[] };
+    expect(targets.Targets.map((target) => target.Arn)).toEqual([alarmTopic]);
+    const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms', {
+      AlarmNamePrefix: name,
+    });
+    expect(xmlValues(alarms, 'AlarmName')).toEqual([`${name}-errors`]);
+    expect(xmlValues(alarms, 'MetricName')).toEqual(['Errors']);
+  });
+
+  it('destroys everything it created', async () => {
+    await terraform(['destroy', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
+
+    expect((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).toEqual([]);
+    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+    const roles = await queryApi(moto, 'iam', iam, 'ListRoles');
+    expect(xmlValues(roles, 'RoleName')).not.toContain(name);
+    const groups = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroups');
+    expect(xmlValues(groups, 'groupName')).not.toContain(name);
+    const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {})) as {
+      logGroups: unknown[];
+    };
+    expect(logGroups.logGroups).toEqual([]);
+    const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', {})) as { Rules: unknown[] };
+    expect(eventRules.Rules).toEqual([]);
+    const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms');
+    expect(xmlValues(alarms, 'AlarmName')).toEqual([]);
+  });
+});

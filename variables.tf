@@ -1,0 +1,522 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Name of the function, its execution role, security group and log group (`/aws/lambda/<name>`)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,48}$", var.name))
+    error_message = "name must be 1 to 48 letters, digits, hyphens or underscores (it names the function, role and, with a suffix, the EventBridge rule, which allow 64)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "s3_bucket" {
+  description = "Bucket holding `function.zip` (the DBA team's release bucket)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_bucket))
+    error_message = "s3_bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, dots or hyphens)."
+  }
+}
+
+variable "s3_key" {
+  description = "Key of `function.zip` in `s3_bucket`, for example `mysql-password-rotation/1.4.0/function.zip`."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.s3_key) > 0 && !startswith(var.s3_key, "/")
+    error_message = "s3_key must be a non-empty object key that does not start with \"/\"."
+  }
+}
+
+variable "s3_object_version" {
+  description = "Version ID of the `function.zip` object, when the bucket is versioned and the version should be pinned."
+  type        = string
+  default     = null
+}
+
+variable "source_code_hash" {
+  description = "Base64 SHA-256 of `function.zip` (printed by the build script); a change redeploys the function."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_code_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", var.source_code_hash))
+    error_message = "source_code_hash must be a base64-encoded SHA-256 (44 characters ending in \"=\")."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds; one step must finish on every instance within it."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.timeout >= 10 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 10 to 900."
+  }
+}
+
+variable "memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency of the function. At least 2: steps of different rotations (and manual actions) run at the same time."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= 2 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    error_message = "reserved_concurrent_executions must be a whole number of at least 2; with 1, a rotation step can be throttled by another rotation's step."
+  }
+}
+
+variable "layers" {
+  description = "ARNs of Lambda layers to attach, for example one holding a CA bundle for `db_tls_ca_file`."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc_id" {
+  description = "VPC of the function's security group."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID such as vpc-0123456789abcdef0."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets the function runs in; they must reach the databases and the API endpoints."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.subnet_ids) > 0
+    error_message = "subnet_ids must list at least one subnet."
+  }
+
+  validation {
+    condition     = alltrue([for id in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "subnet_ids must hold subnet IDs such as subnet-0123456789abcdef0."
+  }
+}
+
+variable "api_endpoint_cidr_blocks" {
+  description = "CIDRs of the HTTPS (443) API endpoints the function calls: Secrets Manager and, without a proxy, RDS (VPC endpoints or a NAT's `0.0.0.0/0`)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.api_endpoint_cidr_blocks) > 0 && alltrue([for cidr in var.api_endpoint_cidr_blocks : can(cidrhost(cidr, 0))])
+    error_message = "api_endpoint_cidr_blocks must list at least one CIDR block such as 10.0.0.0/16."
+  }
+}
+
+variable "database_cidr_blocks" {
+  description = "CIDRs of the database instances."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.database_cidr_blocks) > 0 && alltrue([for cidr in var.database_cidr_blocks : can(cidrhost(cidr, 0))])
+    error_message = "database_cidr_blocks must list at least one CIDR block such as 10.0.16.0/20."
+  }
+}
+
+variable "database_port" {
+  description = "Port of the database instances."
+  type        = number
+  default     = 3306
+  nullable    = false
+
+  validation {
+    condition     = var.database_port >= 1 && var.database_port <= 65535 && floor(var.database_port) == var.database_port
+    error_message = "database_port must be a port number from 1 to 65535."
+  }
+}
+
+variable "rds_https_proxy" {
+  description = "HTTPS proxy for the RDS API alone (`RDS_HTTPS_PROXY`): its URL and CIDRs. The security group then allows the proxy's port to these CIDRs for the RDS API."
+  type = object({
+    url         = string
+    cidr_blocks = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.rds_https_proxy == null || can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$", var.rds_https_proxy.url))
+    error_message = "rds_https_proxy.url must be a URL such as http://proxy.internal:3128."
+  }
+
+  validation {
+    condition     = var.rds_https_proxy == null || try(length(var.rds_https_proxy.cidr_blocks) > 0 && alltrue([for cidr in var.rds_https_proxy.cidr_blocks : can(cidrhost(cidr, 0))]), false)
+    error_message = "rds_https_proxy.cidr_blocks must list at least one CIDR block."
+  }
+}
+
+################################################################################
+# Databases
+################################################################################
+
+variable "db_engines" {
+  description = "RDS engines whose instances take part in the rotation (`DB_ENGINES`)."
+  type        = list(string)
+  default     = ["mysql", "mariadb"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.db_engines) > 0 && alltrue([for engine in var.db_engines : can(regex("^[a-z][a-z0-9-]*$", engine))])
+    error_message = "db_engines must list RDS engine names such as mysql and mariadb."
+  }
+}
+
+variable "db_tag" {
+  description = "Only instances carrying this tag take part (`DB_TAG_KEY`/`DB_TAG_VALUE`); a null value matches any value of the key."
+  type = object({
+    key   = string
+    value = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.db_tag == null || try(length(var.db_tag.key) > 0, false)
+    error_message = "db_tag.key must not be empty."
+  }
+}
+
+variable "db_identifier_prefix" {
+  description = "Only instances whose identifier starts with this prefix take part (`DB_IDENTIFIER_PREFIX`)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_identifier_prefix == null || try(length(var.db_identifier_prefix) > 0, false)
+    error_message = "db_identifier_prefix must not be empty; leave it null for no prefix."
+  }
+}
+
+variable "db_skip_unavailable" {
+  description = "Skip instances that are not available (stopped, modifying, ...) instead of failing the rotation (`DB_SKIP_UNAVAILABLE`)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "db_endpoints" {
+  description = "Static `host:port` list that replaces RDS discovery, for MySQL outside RDS (`DB_ENDPOINTS`)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for endpoint in var.db_endpoints : can(regex("^[A-Za-z0-9.-]+:[0-9]{1,5}$", endpoint))])
+    error_message = "db_endpoints must hold host:port entries such as db1.internal:3306."
+  }
+}
+
+variable "db_tls_ca_file" {
+  description = "Path of a PEM CA bundle inside the function bundle or a layer (`DB_TLS_CA_FILE`); by default the Amazon RDS CA bundle is trusted."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_tls_ca_file == null || try(startswith(var.db_tls_ca_file, "/"), false)
+    error_message = "db_tls_ca_file must be an absolute path such as /opt/ca/bundle.pem."
+  }
+}
+
+variable "parallel" {
+  description = "Instances worked on at the same time (`PARALLEL`)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.parallel >= 1 && var.parallel <= 100 && floor(var.parallel) == var.parallel
+    error_message = "parallel must be a whole number from 1 to 100."
+  }
+}
+
+variable "retries" {
+  description = "Retries per instance on transient errors such as timeouts and refused connections (`RETRIES`)."
+  type        = number
+  default     = 2
+  nullable    = false
+
+  validation {
+    condition     = var.retries >= 0 && var.retries <= 10 && floor(var.retries) == var.retries
+    error_message = "retries must be a whole number from 0 to 10."
+  }
+}
+
+variable "retry_wait_ms" {
+  description = "Wait before a retry in milliseconds, with jitter (`RETRY_WAIT_MS`)."
+  type        = number
+  default     = 2000
+  nullable    = false
+
+  validation {
+    condition     = var.retry_wait_ms >= 0 && var.retry_wait_ms <= 60000 && floor(var.retry_wait_ms) == var.retry_wait_ms
+    error_message = "retry_wait_ms must be a whole number of milliseconds from 0 to 60000."
+  }
+}
+
+variable "connect_timeout_ms" {
+  description = "Database connect timeout in milliseconds (`CONNECT_TIMEOUT_MS`)."
+  type        = number
+  default     = 5000
+  nullable    = false
+
+  validation {
+    condition     = var.connect_timeout_ms >= 100 && var.connect_timeout_ms <= 60000 && floor(var.connect_timeout_ms) == var.connect_timeout_ms
+    error_message = "connect_timeout_ms must be a whole number of milliseconds from 100 to 60000."
+  }
+}
+
+variable "query_timeout_ms" {
+  description = "Database query timeout in milliseconds (`QUERY_TIMEOUT_MS`)."
+  type        = number
+  default     = 10000
+  nullable    = false
+
+  validation {
+    condition     = var.query_timeout_ms >= 100 && var.query_timeout_ms <= 300000 && floor(var.query_timeout_ms) == var.query_timeout_ms
+    error_message = "query_timeout_ms must be a whole number of milliseconds from 100 to 300000."
+  }
+}
+
+################################################################################
+# Secret
+################################################################################
+
+variable "secret_name" {
+  description = "Name of the secret holding the MySQL user's credentials."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.secret_name))
+    error_message = "secret_name must be 1 to 512 letters, digits or /_+=.@- characters."
+  }
+}
+
+variable "secret_description" {
+  description = "Description of the secret."
+  type        = string
+  default     = "MySQL application user password, rotated on every instance by the mysql-password-rotation function."
+  nullable    = false
+}
+
+variable "username" {
+  description = "MySQL user whose password is rotated; the same user on every instance."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.username) >= 1 && length(var.username) <= 32
+    error_message = "username must be 1 to 32 characters (MySQL's limit)."
+  }
+}
+
+variable "default_provision_password" {
+  description = "Default provision password (DPP): the password new instances' users are created with; the first secret version holds it and the function uses it to reset new instances."
+  type        = string
+  sensitive   = true
+  nullable    = false
+
+  validation {
+    condition     = length(var.default_provision_password) >= 8
+    error_message = "default_provision_password must be at least 8 characters."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN to encrypt the secret with; the function may use it. Null: the AWS managed key `aws/secretsmanager`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
+  }
+}
+
+variable "recovery_window_in_days" {
+  description = "Days a deleted secret can be restored; 0 deletes it at once."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.recovery_window_in_days == 0 || (var.recovery_window_in_days >= 7 && var.recovery_window_in_days <= 30 && floor(var.recovery_window_in_days) == var.recovery_window_in_days)
+    error_message = "recovery_window_in_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
+variable "password_length" {
+  description = "Length of generated passwords (`PASSWORD_LENGTH`)."
+  type        = number
+  default     = 32
+  nullable    = false
+
+  validation {
+    condition     = var.password_length >= 16 && var.password_length <= 128 && floor(var.password_length) == var.password_length
+    error_message = "password_length must be a whole number from 16 to 128."
+  }
+}
+
+variable "password_exclude_chars" {
+  description = "Characters generated passwords never contain, besides those that always are (`PASSWORD_EXCLUDE_CHARS`)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.password_exclude_chars == null || try(length(var.password_exclude_chars) > 0, false)
+    error_message = "password_exclude_chars must not be empty; leave it null to exclude nothing more."
+  }
+}
+
+################################################################################
+# Rotation
+################################################################################
+
+variable "rotation_automatically_after_days" {
+  description = "Rotate every this many days (1 to 1000). Give this or `rotation_schedule_expression`, not both; with neither, every 30 days."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.rotation_automatically_after_days == null || try(var.rotation_automatically_after_days >= 1 && var.rotation_automatically_after_days <= 1000 && floor(var.rotation_automatically_after_days) == var.rotation_automatically_after_days, false)
+    error_message = "rotation_automatically_after_days must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.rotation_automatically_after_days == null || var.rotation_schedule_expression == null
+    error_message = "Give rotation_automatically_after_days or rotation_schedule_expression, not both."
+  }
+}
+
+variable "rotation_schedule_expression" {
+  description = "Rotation schedule as `rate(...)` or `cron(...)`, for example `cron(0 4 ? * TUE *)`. Give this or `rotation_automatically_after_days`, not both."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rotation_schedule_expression == null || can(regex("^(rate|cron)\\(.+\\)$", var.rotation_schedule_expression))
+    error_message = "rotation_schedule_expression must look like rate(30 days) or cron(0 4 ? * TUE *)."
+  }
+}
+
+variable "rotation_duration" {
+  description = "Rotation window in hours such as `3h`; Secrets Manager starts the rotation within it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rotation_duration == null || can(regex("^([1-9]|1[0-9]|2[0-4])h$", var.rotation_duration))
+    error_message = "rotation_duration must be 1h to 24h, such as 3h."
+  }
+}
+
+variable "rotation_wait_duration" {
+  description = "Time to wait after the rotation is configured so that the initial rotation finishes before `rotation_ready` is known, as a duration such as `20s` or `1m`."
+  type        = string
+  default     = "20s"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", var.rotation_wait_duration))
+    error_message = "rotation_wait_duration must be a duration such as 20s, 1m or 1m30s."
+  }
+}
+
+################################################################################
+# Invocation
+################################################################################
+
+variable "manual_invoke_principals" {
+  description = "Principals (account IDs or IAM role/user ARNs, such as the DBA backend role) allowed to invoke the function for manual actions. Each still needs `lambda:InvokeFunction` in its own identity policy."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for principal in var.manual_invoke_principals : can(regex("^([0-9]{12}|arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+))$", principal))])
+    error_message = "manual_invoke_principals must hold 12-digit account IDs or IAM role/user ARNs."
+  }
+}
+
+################################################################################
+# Logging and alerting
+################################################################################
+
+variable "log_level" {
+  description = "Log level of the function (`LOG_LEVEL` and Lambda's application log level); DEBUG is debug mode."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARN, ERROR."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Days CloudWatch keeps the function's logs."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic told when the function fails or a rotation fails or is abandoned (Secrets Manager itself tells nobody). Its policy must let `cloudwatch.amazonaws.com` and `events.amazonaws.com` publish. Null: no alerting."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
