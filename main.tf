@@ -37,6 +37,7 @@ locals {
       PASSWORD_LENGTH            = tostring(var.password_length)
       PASSWORD_EXCLUDE_CHARS     = var.password_exclude_chars
       DEFAULT_PROVISION_PASSWORD = var.default_provision_password
+      STALE_PENDING_MINUTES      = tostring(var.stale_pending_minutes)
       RDS_HTTPS_PROXY            = try(var.rds_https_proxy.url, null)
       LOG_LEVEL                  = var.log_level
     } : key => value if value != null
@@ -82,6 +83,8 @@ resource "aws_iam_role_policy" "this" {
             "secretsmanager:GetSecretValue",
             "secretsmanager:PutSecretValue",
             "secretsmanager:UpdateSecretVersionStage",
+            # status and heal read version dates to tell a stale AWSPENDING from a running rotation.
+            "secretsmanager:ListSecretVersionIds",
           ]
           Resource = local.secret_arn_pattern
         },

@@ -389,6 +389,18 @@ variable "recovery_window_in_days" {
   }
 }
 
+variable "stale_pending_minutes" {
+  description = "An `AWSPENDING` older than this many minutes belongs to no running rotation: `status` reports it and `heal` removes it (`STALE_PENDING_MINUTES`)."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.stale_pending_minutes >= 0 && var.stale_pending_minutes <= 10080 && floor(var.stale_pending_minutes) == var.stale_pending_minutes
+    error_message = "stale_pending_minutes must be a whole number from 0 to 10080 (a week)."
+  }
+}
+
 variable "password_length" {
   description = "Length of generated passwords (`PASSWORD_LENGTH`)."
   type        = number

@@ -31,6 +31,8 @@ export interface Config {
   passwordLength: number;
   passwordExcludeChars: string;
   defaultProvisionPassword: string | undefined;
+  /** An AWSPENDING older than this belongs to no running rotation (status and heal). */
+  stalePendingMinutes: number;
   rdsHttpsProxy: string | undefined;
   logLevel: LogLevel;
 }
@@ -66,6 +68,8 @@ export function loadConfig(env: Env = process.env): Config {
     passwordLength: integer(env, 'PASSWORD_LENGTH', 32, 16, 128),
     passwordExcludeChars: parseExcludeChars(env),
     defaultProvisionPassword: optional(env, 'DEFAULT_PROVISION_PASSWORD'),
+    // Four steps of at most Lambda's 15-minute timeout each: no rotation runs for an hour.
+    stalePendingMinutes: integer(env, 'STALE_PENDING_MINUTES', 60, 0, 10_080),
     rdsHttpsProxy: parseProxy(optional(env, 'RDS_HTTPS_PROXY')),
     logLevel: parseLogLevel(env),
   };

@@ -3,7 +3,8 @@ import { DatabaseError } from './errors.ts';
 import { logger } from './logger.ts';
 
 /** Which known password a candidate is; the value itself never leaves this module in a log. */
-export type PasswordLabel = 'current' | 'pending' | 'previous' | 'provision';
+/** `abandoned`: a version of a rotation that was rolled back, which an unreachable instance may still hold (heal). */
+export type PasswordLabel = 'current' | 'pending' | 'previous' | 'provision' | 'abandoned';
 
 export interface Candidate {
   label: PasswordLabel;

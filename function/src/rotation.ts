@@ -2,7 +2,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Config } from './config.ts';
 import type { ConnectOptions, DbInstance } from './database.ts';
 import { discoverInstances } from './discovery.ts';
-import { errorMessage, RotationError, SecretStateError, SecretValueError } from './errors.ts';
+import { DiscoveryError, errorMessage, RotationError, SecretStateError, SecretValueError } from './errors.ts';
 import {
   Deadline,
   describeFailures,
@@ -148,7 +148,10 @@ async function setSecret(env: RotationEnvironment, token: string): Promise<StepR
 async function testSecret(env: RotationEnvironment, token: string): Promise<StepResult> {
   const pendingVersion = await env.staging.read(PENDING, token);
   const current = await readCurrent(env);
-  const instances = await discoverOrAbandon(env, token);
+  // Not discoverOrAbandon: setSecret has moved every instance to the pending password, so
+  // removing AWSPENDING here would leave them on a password no label holds. The rotation stays
+  // in progress instead and Secrets Manager retries it.
+  const instances = await discoverInstances(env.config, env.rds);
   const testing = pendingVersion ?? current;
   if (pendingVersion === undefined) {
     logger.info('the pending version has no value: testing the current credentials instead');
@@ -251,14 +254,18 @@ async function readPrevious(env: RotationEnvironment): Promise<Candidate | undef
   }
 }
 
-/** Discovery fails before anything changed; the pending label goes so that a new rotation can start. */
+/**
+ * Discovery refused the instance set (DiscoveryError): the pending label goes so that a new
+ * rotation can start. An AWS API error (throttling, 5xx) keeps it: an earlier attempt of this
+ * rotation may have moved instances to the pending password, and Secrets Manager retries.
+ */
 async function discoverOrAbandon(env: RotationEnvironment, token: string): Promise<DbInstance[]> {
   try {
     const instances = await discoverInstances(env.config, env.rds);
     logger.info('instances discovered', { count: instances.length, instances: instances.map((i) => i.id) });
     return instances;
   } catch (error) {
-    await removePending(env, token);
+    if (error instanceof DiscoveryError) await removePending(env, token);
     throw error;
   }
 }

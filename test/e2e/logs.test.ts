@@ -79,7 +79,11 @@ describe('the logs of four rotations at DEBUG', () => {
 
     expect(outcomes.length).toBeGreaterThanOrEqual(12);
     for (const entry of outcomes) {
-      expect(entry).toMatchObject({ instance: expect.any(String), endpoint: expect.any(String), ms: expect.any(Number) });
+      expect(entry).toMatchObject({
+        instance: expect.any(String),
+        endpoint: expect.any(String),
+        ms: expect.any(Number),
+      });
     }
   });
 });

@@ -115,6 +115,7 @@ describe('rendered policies', () => {
     'secretsmanager:GetSecretValue',
     'secretsmanager:PutSecretValue',
     'secretsmanager:UpdateSecretVersionStage',
+    'secretsmanager:ListSecretVersionIds',
   ])('lets the execution role %s on its own secret', async (action) => {
     expect(await roleMay(action, secretArn)).toBe('Allowed');
   });

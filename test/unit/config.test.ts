@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       passwordLength: 32,
       passwordExcludeChars: '',
       defaultProvisionPassword: undefined,
+      stalePendingMinutes: 60,
       rdsHttpsProxy: undefined,
       logLevel: 'INFO',
     });
@@ -103,6 +104,7 @@ describe('loadConfig', () => {
       DB_ENDPOINTS: 'db1.internal:3306, 10.0.0.7:3307',
       DB_TLS_CA_FILE: caFile,
       PASSWORD_LENGTH: '128',
+      STALE_PENDING_MINUTES: '0',
       PASSWORD_EXCLUDE_CHARS: '{}',
       DEFAULT_PROVISION_PASSWORD: 'provision-me',
       RDS_HTTPS_PROXY: 'http://proxy.internal:3128',
@@ -133,6 +135,7 @@ describe('loadConfig', () => {
       passwordLength: 128,
       passwordExcludeChars: '{}',
       defaultProvisionPassword: 'provision-me',
+      stalePendingMinutes: 0,
       rdsHttpsProxy: 'http://proxy.internal:3128',
       logLevel: 'DEBUG',
     });
@@ -152,6 +155,8 @@ describe('loadConfig', () => {
     ['CONNECT_TIMEOUT_MS', '5s', 'from 100 to 60000'],
     ['QUERY_TIMEOUT_MS', '99', 'from 100 to 300000'],
     ['QUERY_TIMEOUT_MS', '300001', 'from 100 to 300000'],
+    ['STALE_PENDING_MINUTES', '10081', 'from 0 to 10080'],
+    ['STALE_PENDING_MINUTES', 'soon', 'from 0 to 10080'],
     ['PASSWORD_LENGTH', '15', 'from 16 to 128'],
     ['PASSWORD_LENGTH', '129', 'from 16 to 128'],
     ['PASSWORD_LENGTH', 'long', 'from 16 to 128'],

@@ -49,7 +49,13 @@ describe('handler', () => {
     const result = await handler({ action: 'version' });
 
     // assess
-    expect(result).toEqual({ action: 'version', version: 'dev', commit: 'unknown', buildTime: 'unknown' });
+    expect(result).toEqual({
+      action: 'version',
+      ok: true,
+      version: 'dev',
+      commit: 'unknown',
+      buildTime: 'unknown',
+    });
     expect(secretsMock.calls()).toHaveLength(0);
     expect(rdsMock.calls()).toHaveLength(0);
   });
@@ -63,7 +69,9 @@ describe('handler', () => {
 
     // assess
     expect(error.name).toBe('InvalidEventError');
-    expect(error.message).toBe('unknown action "explode"; valid actions: version');
+    expect(error.message).toBe(
+      'unknown action "explode"; valid actions: version, status, verify, reset, heal',
+    );
     expect(secretsMock.calls()).toHaveLength(0);
   });
 
@@ -80,7 +88,9 @@ describe('handler', () => {
       );
 
       // assess
-      expect(await outcome).toEqual({ rejected: `unknown action "${action}"; valid actions: version` });
+      expect(await outcome).toEqual({
+        rejected: `unknown action "${action}"; valid actions: version, status, verify, reset, heal`,
+      });
     },
   );
 

@@ -42,7 +42,8 @@ export function parseRequest(action: ActionName, event: ManualEvent, config: Con
   }
   return {
     action,
-    secretId: secretIdOf(event.fields.secretId, config),
+    // `version` touches no secret: it must answer even where SECRET_ID is not set.
+    secretId: accepted.includes('secretId') ? secretIdOf(event.fields.secretId, config) : '',
     instances: instancesOf(event.fields.instances),
     dryRun: dryRunOf(event.fields.dryRun),
   };

@@ -73,6 +73,7 @@ run "defaults_render_the_function_contract" {
       DB_SKIP_UNAVAILABLE        = "false"
       PASSWORD_LENGTH            = "32"
       DEFAULT_PROVISION_PASSWORD = "Provision-Password-1"
+      STALE_PENDING_MINUTES      = "60"
       LOG_LEVEL                  = "INFO"
     })
     error_message = "The environment must hold the defaults and no unset optional variable."
@@ -172,6 +173,7 @@ run "iam_policy_grants_this_secret_discovery_and_own_logs" {
           "secretsmanager:GetSecretValue",
           "secretsmanager:PutSecretValue",
           "secretsmanager:UpdateSecretVersionStage",
+          "secretsmanager:ListSecretVersionIds",
         ]
         Resource = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????"
       },

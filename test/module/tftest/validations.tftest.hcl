@@ -359,6 +359,16 @@ run "rejects_recovery_window_in_days_between_0_and_7" {
   expect_failures = [var.recovery_window_in_days]
 }
 
+run "rejects_stale_pending_minutes_above_a_week" {
+  command = plan
+
+  variables {
+    stale_pending_minutes = 10081
+  }
+
+  expect_failures = [var.stale_pending_minutes]
+}
+
 run "rejects_password_length_below_16" {
   command = plan
 

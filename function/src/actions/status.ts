@@ -1,0 +1,70 @@
+import { logger } from '../logger.ts';
+import { SecretStaging } from '../staging.ts';
+import type { StatusAnswer } from './answers.ts';
+import type { ActionEnvironment } from './environment.ts';
+import { listVersions, pendingState } from './pending.ts';
+import type { ActionRequest } from './request.ts';
+import { listInstances } from './targets.ts';
+
+/**
+ * The rotation configuration, every version with its labels, whether AWSPENDING is stale, and
+ * the instances with their RDS status. Reads no secret value and logs in nowhere. `ok` is false
+ * when something needs a person (listed in `attention`).
+ */
+export async function status(request: ActionRequest, env: ActionEnvironment): Promise<StatusAnswer> {
+  const started = Date.now();
+  const threshold = env.config.stalePendingMinutes;
+  const { secrets, rds } = env.clients();
+  const description = await new SecretStaging(secrets, request.secretId).describe();
+  const { versions, listError } = await listVersions(secrets, description);
+  const pending = pendingState(versions, threshold, new Date(), listError);
+  const instances = (await listInstances(env.config, rds)).map(({ target: _target, ...listed }) => listed);
+  const raw = description.raw;
+
+  const attention: string[] = [];
+  if (!description.rotationEnabled) attention.push('rotation is not enabled on the secret');
+  if (!versions.some((v) => v.stages.includes('AWSCURRENT')))
+    attention.push('the secret has no AWSCURRENT version');
+  if (pending?.stale) {
+    attention.push(
+      `AWSPENDING on version ${pending.versionId} is stale and blocks new rotations; run "heal" to remove it`,
+    );
+  }
+  for (const instance of instances) {
+    if (instance.outcome === 'unavailable') {
+      attention.push(
+        `instance ${instance.instance} is ${instance.rdsStatus}: rotations fail until it is available`,
+      );
+    }
+    if (instance.outcome === 'creating') {
+      attention.push(
+        `instance ${instance.instance} is being created: run "reset" on it once it is available`,
+      );
+    }
+  }
+  const answer: StatusAnswer = {
+    action: 'status',
+    ok: attention.length === 0,
+    secretId: description.arn,
+    name: description.name,
+    rotation: {
+      enabled: description.rotationEnabled,
+      lambdaArn: raw.RotationLambdaARN ?? null,
+      rules: {
+        automaticallyAfterDays: raw.RotationRules?.AutomaticallyAfterDays ?? null,
+        duration: raw.RotationRules?.Duration ?? null,
+        scheduleExpression: raw.RotationRules?.ScheduleExpression ?? null,
+      },
+      lastRotated: raw.LastRotatedDate?.toISOString() ?? null,
+      nextRotation: raw.NextRotationDate?.toISOString() ?? null,
+      lastChanged: raw.LastChangedDate?.toISOString() ?? null,
+    },
+    versions,
+    pending,
+    instances,
+    attention,
+    ms: Date.now() - started,
+  };
+  logger.info('status', { ok: answer.ok, attention, pending, instanceCount: instances.length });
+  return answer;
+}

@@ -1,0 +1,63 @@
+import type { DbInstance } from '../database.ts';
+import { failedReports, forEachInstance, type InstanceReport, type WorkResult } from '../instances.ts';
+import { logger } from '../logger.ts';
+import { runOptions } from '../rotation.ts';
+import type { WorkAnswer } from './answers.ts';
+import type { ActionEnvironment } from './environment.ts';
+import type { ActionRequest } from './request.ts';
+import type { Targets } from './targets.ts';
+
+/** Runs `work` on the targets (parallel, retries, deadline) and puts the reports in the answer's order. */
+export async function runOnTargets(
+  env: ActionEnvironment,
+  request: ActionRequest,
+  targets: Targets,
+  work: (instance: DbInstance) => Promise<WorkResult>,
+): Promise<InstanceReport[]> {
+  const reports = await forEachInstance(targets.work, work, runOptions(env, request.action));
+  return [...reports, ...targets.unavailable].sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/** The common answer of verify, reset and heal; `ok` is false when any instance failed or was skipped. */
+export function workAnswer(
+  request: ActionRequest,
+  secretId: string,
+  started: number,
+  reports: InstanceReport[],
+  targets: Targets,
+  summary: (reports: InstanceReport[]) => string,
+  /** A failure beyond the instances' (heal: a rotation in progress, a label it could not remove). */
+  otherFailure = false,
+): WorkAnswer {
+  const failed = failedReports(reports);
+  const answer: WorkAnswer = {
+    action: request.action as WorkAnswer['action'],
+    ok: failed.length === 0 && !otherFailure,
+    secretId,
+    dryRun: request.dryRun,
+    message:
+      failed.length === 0
+        ? summary(reports)
+        : `${summary(reports)}; FAILED on ${failed.length} of ${reports.length}: ${failed.map((r) => r.instance).join(', ')}`,
+    instances: reports,
+    notIncluded: targets.notIncluded,
+    ms: Date.now() - started,
+  };
+  logger.info(`${request.action} ${answer.ok ? 'succeeded' : 'failed'}`, {
+    summary: answer.message,
+    dryRun: request.dryRun,
+    instances: reports,
+  });
+  return answer;
+}
+
+/** "2 changed, 1 unchanged" */
+export function countOutcomes(reports: InstanceReport[]): string {
+  const counts = new Map<string, number>();
+  for (const report of reports) {
+    const key = report.from ? `${report.outcome} (from ${report.from})` : report.outcome;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  if (counts.size === 0) return 'no instances';
+  return [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+}

@@ -1,0 +1,297 @@
+/**
+ * Invokes a manual action of the rotation function (DESIGN 3.4) and prints its answer as a table
+ * (or the raw JSON with --json). Exits non-zero when the action failed on any instance, when the
+ * function raised an error, or when the invocation itself failed. See `scripts/invoke --help`.
+ */
+import { pathToFileURL } from 'node:url';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import type {
+  ActionAnswer,
+  HealAnswer,
+  StatusAnswer,
+  VersionAnswer,
+  WorkAnswer,
+} from '../function/src/actions/answers.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3 } as const;
+
+export const HELP = `Usage: scripts/invoke <function-name-or-arn> <action> [options]
+
+Invokes a manual action of the MySQL password rotation function and prints its answer.
+Answers never contain a password.
+
+Actions:
+  version   version, git commit and build time of the deployed bundle
+  status    rotation set-up, secret versions and labels, stale AWSPENDING, instances
+  verify    logs in with the current password on every (or the named) instance
+  reset     application password reset: instances still on the default provision password
+            get the current one
+  heal      brings every instance to the current password (from pending, previous or the
+            default provision password) and removes a stale AWSPENDING
+
+Options:
+  --instances a,b    only these instances (verify, reset, heal); RDS identifiers
+  --secret-id ID     another secret than the function's SECRET_ID
+  --dry-run          reset and heal: report what would change, change nothing
+  --json             print the function's JSON answer instead of a table
+  -h, --help         this text
+
+AWS credentials, region and endpoint come from the standard variables and files:
+AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL), ...
+
+Exit status:
+  0  the action succeeded on every instance (status: nothing needs attention)
+  1  the action answered ok=false: an instance failed or was skipped, or status needs attention
+  2  bad command line
+  3  the function raised an error (bad event, configuration, AWS) or the invocation failed
+     (throttled, access denied, function not found)`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface InvokeArgs {
+  target: string;
+  action: string;
+  instances?: string[];
+  secretId?: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/** Parses the command line; `help` when --help was asked for. Throws UsageError. */
+export function parseArgs(argv: string[]): InvokeArgs | 'help' {
+  const positional: string[] = [];
+  const args: Omit<InvokeArgs, 'target' | 'action'> = { dryRun: false, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] as string;
+    if (!raw.startsWith('-') || raw === '-') {
+      positional.push(raw);
+      continue;
+    }
+    const [flag, inline] = raw.includes('=')
+      ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
+      : [raw];
+    const value = (): string => {
+      const next = inline ?? argv[++i];
+      if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) {
+        throw new UsageError(`${flag} needs a value`);
+      }
+      return next;
+    };
+    const noValue = () => {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--instances': {
+        const instances = value()
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== '');
+        if (instances.length === 0)
+          throw new UsageError('--instances needs at least one instance identifier');
+        args.instances = [...(args.instances ?? []), ...instances];
+        break;
+      }
+      case '--secret-id':
+        args.secretId = value();
+        break;
+      case '--dry-run':
+        noValue();
+        args.dryRun = true;
+        break;
+      case '--json':
+        noValue();
+        args.json = true;
+        break;
+      default:
+        throw new UsageError(
+          `unknown option ${flag}; options: --instances, --secret-id, --dry-run, --json, --help`,
+        );
+    }
+  }
+  if (positional.length !== 2) {
+    throw new UsageError(
+      `expected <function-name-or-arn> <action>, got ${positional.length} argument(s); see --help`,
+    );
+  }
+  const [target, action] = positional as [string, string];
+  return { target, action, ...args };
+}
+
+/** The manual event; fields not given are left out so that the function applies its defaults. */
+export function buildEvent(args: InvokeArgs): Record<string, unknown> {
+  const event: Record<string, unknown> = { action: args.action };
+  if (args.secretId !== undefined) event.secretId = args.secretId;
+  if (args.instances !== undefined) event.instances = args.instances;
+  if (args.dryRun) event.dryRun = true;
+  return event;
+}
+
+/** Left-aligned columns separated by two spaces; empty cells stay empty. */
+export function table(headers: string[], rows: (string | number | undefined | null)[][]): string {
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === undefined || cell === null ? '' : String(cell)))),
+  ];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** A readable rendering of any action's answer; unknown shapes are printed as JSON. */
+export function formatTable(answer: unknown): string {
+  const action = (answer as { action?: unknown } | null)?.action;
+  switch (action) {
+    case 'version':
+      return formatVersion(answer as VersionAnswer);
+    case 'status':
+      return formatStatus(answer as StatusAnswer);
+    case 'verify':
+    case 'reset':
+    case 'heal':
+      return formatWork(answer as WorkAnswer);
+    default:
+      return JSON.stringify(answer, null, 2);
+  }
+}
+
+function formatVersion(answer: VersionAnswer): string {
+  return table(['VERSION', 'COMMIT', 'BUILT'], [[answer.version, answer.commit, answer.buildTime]]);
+}
+
+function formatStatus(answer: StatusAnswer): string {
+  const { rotation } = answer;
+  const rules = [
+    rotation.rules.automaticallyAfterDays !== null
+      ? `every ${rotation.rules.automaticallyAfterDays} days`
+      : '',
+    rotation.rules.scheduleExpression ?? '',
+    rotation.rules.duration !== null ? `window ${rotation.rules.duration}` : '',
+  ].filter((part) => part !== '');
+  const pending = answer.pending;
+  const lines = [
+    `status of ${answer.name}: ${answer.ok ? 'ok' : 'NEEDS ATTENTION'}`,
+    `secret:        ${answer.secretId}`,
+    `rotation:      ${rotation.enabled ? 'enabled' : 'DISABLED'}${rules.length > 0 ? ` (${rules.join(', ')})` : ''}`,
+    `last rotated:  ${rotation.lastRotated ?? 'never'}`,
+    `next rotation: ${rotation.nextRotation ?? 'none scheduled'}`,
+    '',
+    table(
+      ['VERSION', 'LABELS', 'CREATED'],
+      answer.versions.map((v) => [v.versionId, v.stages.join(',') || '-', v.created ?? 'unknown']),
+    ),
+    '',
+    pending === null
+      ? 'AWSPENDING:    none (no rotation in progress)'
+      : `AWSPENDING:    version ${pending.versionId} is ${pending.stale ? 'STALE' : 'in progress'}: ${pending.rule}`,
+    '',
+    answer.instances.length === 0
+      ? 'instances:     none discovered'
+      : table(
+          ['INSTANCE', 'ENDPOINT', 'RDS STATUS', 'ROTATION', 'NOTE'],
+          answer.instances.map((i) => [i.instance, i.endpoint ?? '-', i.rdsStatus, i.outcome, i.note]),
+        ),
+  ];
+  if (answer.attention.length > 0) {
+    lines.push('', 'needs attention:', ...answer.attention.map((item) => `  - ${item}`));
+  }
+  return lines.join('\n');
+}
+
+function formatWork(answer: WorkAnswer): string {
+  const lines = [
+    `${answer.action}${answer.dryRun ? ' (dry run)' : ''} of ${answer.secretId}: ${answer.ok ? 'ok' : 'FAILED'}`,
+    answer.message,
+  ];
+  if (answer.instances.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['INSTANCE', 'ENDPOINT', 'OUTCOME', 'FROM', 'ATTEMPTS', 'MS', 'ERROR'],
+        answer.instances.map((i) => [i.instance, i.endpoint, i.outcome, i.from, i.attempts, i.ms, i.error]),
+      ),
+    );
+  }
+  if (answer.notIncluded.length > 0) {
+    lines.push(
+      '',
+      'not included:',
+      ...answer.notIncluded.map((i) => `  - ${i.instance} (${i.rdsStatus}): ${i.reason}`),
+    );
+  }
+  const pending = (answer as HealAnswer).pending;
+  if (answer.action === 'heal' && pending) {
+    lines.push('', `AWSPENDING on version ${pending.versionId}: ${pending.label} (${pending.labelReason})`);
+  }
+  return lines.join('\n');
+}
+
+export interface RunOptions {
+  client?: { send(command: InvokeCommand): Promise<InvokeCommandOutput> };
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+/** Runs the command line and returns the exit status; never throws. */
+export async function run(argv: string[], options: RunOptions = {}): Promise<number> {
+  const out = options.out ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const err = options.err ?? ((text: string) => process.stderr.write(`${text}\n`));
+  let args: InvokeArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    err(`scripts/invoke: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
+  if (args === 'help') {
+    out(HELP);
+    return EXIT.ok;
+  }
+  const client = options.client ?? new LambdaClient({});
+  let response: InvokeCommandOutput;
+  try {
+    response = await client.send(
+      new InvokeCommand({
+        FunctionName: args.target,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(buildEvent(args))),
+      }),
+    );
+  } catch (error) {
+    const { name, message } = error as Error;
+    err(`scripts/invoke: invoking ${args.target} failed: ${name}: ${message}`);
+    return EXIT.error;
+  }
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+  let payload: unknown;
+  try {
+    payload = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    err(`scripts/invoke: the function answered something that is not JSON: ${text.slice(0, 200)}`);
+    return EXIT.error;
+  }
+  if (response.FunctionError !== undefined) {
+    const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
+    if (args.json) out(JSON.stringify(payload, null, 2));
+    err(
+      `scripts/invoke: the function failed (${response.FunctionError}): ${errorType ?? 'Error'}: ${errorMessage ?? text}`,
+    );
+    return EXIT.error;
+  }
+  out(args.json ? JSON.stringify(payload, null, 2) : formatTable(payload));
+  return (payload as ActionAnswer | undefined)?.ok === true ? EXIT.ok : EXIT.failed;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await run(process.argv.slice(2));
+}

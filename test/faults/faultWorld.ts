@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { expect, it } from 'vitest';
+import type { Invocation } from '../driver/bundle.ts';
+import type { RotationRun } from '../driver/secretsManagerDriver.ts';
+import { App, RotationWorld } from '../driver/world.ts';
+import type { MariaDbServer } from '../support/mariadb.ts';
+import { awsEnv, createRdsInstance } from '../support/moto.ts';
+import { AwsFaultProxy } from './awsFaultProxy.ts';
+import { TcpFaultProxy } from './tcpFaultProxy.ts';
+
+/** Small timeouts so that a hung server costs seconds, not minutes. */
+export const FAULT_ENV = {
+  CONNECT_TIMEOUT_MS: '1000',
+  QUERY_TIMEOUT_MS: '2000',
+  RETRY_WAIT_MS: '100',
+  RETRIES: '2',
+  LOG_LEVEL: 'DEBUG',
+};
+
+export interface ScenarioRow {
+  scenario: string;
+  rotation: string;
+  detail: string;
+  repair: string;
+  ms: number;
+  result: 'PASS' | 'FAIL';
+}
+
+/**
+ * One RotationWorld per test file with a TCP fault proxy in front of every server (the RDS
+ * records point at the proxies) and an AWS fault proxy in front of moto (the function's
+ * AWS_ENDPOINT_URL). Scenarios run one after another and each gets a fresh app.
+ */
+export class FaultWorld {
+  readonly rows: ScenarioRow[] = [];
+  private readonly apps: App[] = [];
+  private appCount = 0;
+
+  private constructor(
+    readonly world: RotationWorld,
+    readonly aws: AwsFaultProxy,
+    readonly proxies: TcpFaultProxy[],
+  ) {}
+
+  static async start(servers: number): Promise<FaultWorld> {
+    const world = await RotationWorld.start(servers);
+    const aws = await AwsFaultProxy.start(world.moto.endpoint);
+    const proxies = await Promise.all(world.servers.map((server) => TcpFaultProxy.start(server.port)));
+    return new FaultWorld(world, aws, proxies);
+  }
+
+  server(index: number): MariaDbServer {
+    return this.world.servers[index] as MariaDbServer;
+  }
+
+  /** Like RotationWorld.createApp, with the instances behind the proxies and AWS behind the fault proxy. */
+  async createApp(
+    options: { servers?: number[]; env?: Record<string, string>; maxUserConnections?: number } = {},
+  ): Promise<App> {
+    const n = ++this.appCount;
+    const prefix = `fault${n}-`;
+    const username = `fault${n}`;
+    const password = `Init-${randomBytes(12).toString('base64url')}`;
+    const serverIndexes = options.servers ?? this.world.servers.map((_, index) => index);
+    const instanceIds: string[] = [];
+    for (const index of serverIndexes) {
+      await this.server(index).createUser(username, password, {
+        maxUserConnections: options.maxUserConnections,
+      });
+      const id = `${prefix}db${index}`;
+      await createRdsInstance(this.world.rds, {
+        id,
+        engine: 'mariadb',
+        port: (this.proxies[index] as TcpFaultProxy).port,
+      });
+      instanceIds.push(id);
+    }
+    const created = await this.world.secrets.send(
+      new CreateSecretCommand({
+        Name: `rotation/${prefix}secret`,
+        SecretString: JSON.stringify({ username, password, engine: 'mariadb' }),
+      }),
+    );
+    const env = {
+      ...awsEnv(this.aws.endpoint),
+      SECRET_ID: created.ARN as string,
+      DB_IDENTIFIER_PREFIX: prefix,
+      DB_TLS_CA_FILE: this.world.ca.caFile,
+      ...FAULT_ENV,
+      ...options.env,
+    };
+    const app = new App(this.world, created.ARN as string, username, serverIndexes, instanceIds, env);
+    this.apps.push(app);
+    return app;
+  }
+
+  /** Puts every fault back: proxies pass, AWS answers, servers run and are not paused. */
+  async clearFaults(): Promise<void> {
+    this.aws.clear();
+    for (const proxy of this.proxies) proxy.set({ kind: 'pass' });
+    for (const server of this.world.servers) {
+      if (server.pid === undefined) await server.restart();
+      else server.resume();
+    }
+  }
+
+  async stop(title: string): Promise<void> {
+    printTable(title, this.rows);
+    for (const app of this.apps) app.cleanup();
+    await Promise.allSettled([this.aws.stop(), ...this.proxies.map((proxy) => proxy.stop())]);
+    await this.world?.stop();
+  }
+}
+
+/** The heal action, when the function has one; `undefined` means it does not exist (yet). */
+async function tryHeal(app: App): Promise<Invocation | undefined> {
+  const heal = await app.invoke({ action: 'heal', secretId: app.secretId });
+  if (!heal.ok && /unknown action/.test(heal.error?.message ?? '')) return undefined;
+  return heal;
+}
+
+/**
+ * After a fault that left an instance on a password no label holds any more (the rollback could
+ * not reach it): the `heal` action must repair it when the function has one; without it the
+ * admin sets the current password and the table says so.
+ */
+export async function repair(app: App, world: FaultWorld): Promise<string> {
+  const states = await app.acceptedPasswords();
+  if (states.every((state) => state === 'current')) return 'none needed';
+  const heal = await tryHeal(app);
+  if (heal !== undefined) {
+    const after = await app.acceptedPasswords();
+    const answer = heal.result as { message?: string } | undefined;
+    expect(
+      after,
+      `heal must bring every instance to AWSCURRENT (heal said: ${heal.error?.message ?? answer?.message})`,
+    ).toEqual(after.map(() => 'current'));
+    return `heal repaired ${states.filter((s) => s !== 'current').length}`;
+  }
+  const current = (await app.password('AWSCURRENT')) as string;
+  for (const [position, index] of app.serverIndexes.entries()) {
+    if (states[position] !== 'current') await world.server(index).setPassword(app.username, current);
+  }
+  return `admin repaired ${states.filter((s) => s !== 'current').length} (no heal action)`;
+}
+
+/** The checks every scenario ends with, once the rotation is over (finished or abandoned). */
+export async function expectSettled(app: App): Promise<void> {
+  expect(await app.acceptedPasswords(), 'every database accepts AWSCURRENT').toEqual(
+    app.serverIndexes.map(() => 'current'),
+  );
+  expect(await app.hasPendingLabel(), 'no AWSPENDING left').toBe(false);
+  expect(app.logs.length).toBeGreaterThan(0);
+  expect(await app.leakedLogLines(), 'no password in any log line').toEqual([]);
+}
+
+/** A failed rotation names the instance and says why. */
+export function expectFailureNames(run: RotationRun, instance: string, why: RegExp): void {
+  expect(run.ok).toBe(false);
+  expect(run.error).toContain(`${instance} (`);
+  expect(run.error).toMatch(why);
+}
+
+/** The per-instance reports of the last invocation of `step`. */
+export function reportsOf(
+  run: RotationRun,
+  step: string,
+): { instance: string; outcome: string; attempts: number; ms: number; errorKind?: string }[] {
+  const last = run.runs.filter((r) => r.step === step).at(-1);
+  return ((last?.invocation.result as { instances?: [] } | undefined)?.instances ?? []) as [];
+}
+
+/** "ok" or the first line of the error, short enough for a table cell. */
+export function summary(run: RotationRun): string {
+  const invocations = run.runs.filter((r) => r.invocation.error?.name !== 'SimulatedCrash').length;
+  if (run.ok) return `ok (${invocations} invocations)`;
+  // "setSecret: RotationError: setSecret failed on db2 (host:port): why. AWSPENDING ..." -> "setSecret: db2: why"
+  const named = /^(\w+): \w+: \w+ failed on (\S+) \([^)]*\): (.*?)(?:\. AWSPENDING|$)/.exec(run.error ?? '');
+  const text = named ? `${named[1]}: ${named[2]}: ${named[3]}` : (run.error ?? '');
+  return `failed: ${shorten(text, 80)}`;
+}
+
+export function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function printTable(title: string, rows: ScenarioRow[]): void {
+  const headers = ['#', 'scenario', 'rotation', 'detail', 'repair', 'ms', 'result'];
+  const cells = rows.map((row, i) => [
+    String(i + 1),
+    row.scenario,
+    row.rotation,
+    row.detail,
+    row.repair,
+    String(row.ms),
+    row.result,
+  ]);
+  const widths = headers.map((h, c) => Math.max(h.length, ...cells.map((r) => (r[c] as string).length)));
+  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ');
+  const passed = rows.filter((row) => row.result === 'PASS').length;
+  console.log(
+    [
+      `\n${title}: ${passed}/${rows.length} scenarios passed`,
+      line(headers),
+      widths.map((w) => '-'.repeat(w)).join('-|-'),
+      ...cells.map(line),
+    ].join('\n'),
+  );
+}
+
+export interface ScenarioOutcome {
+  rotation: string;
+  detail?: string;
+  repair?: string;
+}
+
+/**
+ * One fault scenario as a test: its row goes into the file's table whatever happens, and every
+ * fault is cleared afterwards so that the next scenario starts from a healthy world.
+ */
+export function scenario(
+  fw: () => FaultWorld,
+  name: string,
+  body: () => Promise<ScenarioOutcome>,
+  timeoutMs = 60_000,
+): void {
+  it(
+    name,
+    async () => {
+      const started = Date.now();
+      const row: ScenarioRow = {
+        scenario: name,
+        rotation: '',
+        detail: '',
+        repair: '',
+        ms: 0,
+        result: 'FAIL',
+      };
+      fw().rows.push(row);
+      try {
+        const outcome = await body();
+        Object.assign(row, { repair: 'none needed', detail: '', ...outcome });
+        row.result = 'PASS';
+      } catch (error) {
+        row.detail = shorten(`ASSERTION: ${(error as Error).message.split('\n')[0]}`, 120);
+        throw error;
+      } finally {
+        row.ms = Date.now() - started;
+        await fw().clearFaults();
+      }
+    },
+    timeoutMs,
+  );
+}
