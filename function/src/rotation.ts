@@ -214,11 +214,15 @@ interface KnownPasswords {
 }
 
 async function readForSet(env: RotationEnvironment, token: string): Promise<KnownPasswords> {
-  const pendingVersion = await env.staging.read(PENDING, token);
+  // Three independent reads: in parallel they cost one round trip instead of three.
+  const [pendingVersion, current, previous] = await Promise.all([
+    env.staging.read(PENDING, token),
+    readCurrent(env),
+    readPrevious(env),
+  ]);
   if (pendingVersion === undefined) {
     throw new SecretStateError(`version ${token} has no value yet: createSecret must run before setSecret`);
   }
-  const current = await readCurrent(env);
   if (pendingVersion.credentials.username !== current.credentials.username) {
     throw new SecretValueError(
       `the pending version's username "${pendingVersion.credentials.username}" differs from the current username ` +
@@ -232,7 +236,7 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
       username: current.credentials.username,
     },
     pending: { label: 'pending', password: pendingVersion.credentials.password },
-    previous: await readPrevious(env),
+    previous,
   };
 }
 
