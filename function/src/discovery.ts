@@ -10,7 +10,7 @@ import { logger } from './logger.ts';
  * `creating` is skipped (its users do not exist yet; the application password reset handles
  * it later); every other status stops the rotation before any password changes.
  */
-export const USABLE_STATUSES = new Set([
+const USABLE_STATUSES = new Set([
   'available',
   'backing-up',
   'storage-optimization',
@@ -29,53 +29,99 @@ export function createRdsClient(config: Pick<Config, 'rdsHttpsProxy'>): RDSClien
   return new RDSClient({ requestHandler: { httpsAgent: new HttpsProxyAgent(config.rdsHttpsProxy) } });
 }
 
-/** Every instance that must hold the rotated password, or an error before anything changes. */
-export async function discoverInstances(config: DiscoveryConfig, rds: RDSClient): Promise<DbInstance[]> {
+/** One instance the discovery rules match, and what a rotation makes of it. */
+export interface ListedInstanceState {
+  instance: string;
+  endpoint: string | null;
+  rdsStatus: string;
+  engine: string | null;
+  /** `included`: takes part in rotations; `creating`: waits for a reset; `unavailable`: blocks rotations; `skipped`: left out (DB_SKIP_UNAVAILABLE). */
+  outcome: 'included' | 'creating' | 'unavailable' | 'skipped';
+  note?: string;
+}
+
+export interface ListedInstance extends ListedInstanceState {
+  /** Set for `included` instances: what the work runs on. */
+  target?: DbInstance;
+}
+
+/**
+ * Every instance the discovery rules match (engines, tag, prefix; or the static endpoints), sorted
+ * by identifier, each with what a rotation makes of it. The rotation and the manual actions
+ * share these rules; they differ only in what they do with an unavailable instance.
+ */
+export async function listInstances(config: DiscoveryConfig, rds: RDSClient): Promise<ListedInstance[]> {
   if (config.endpoints !== undefined) {
-    const instances = config.endpoints.map(({ host, port }) => ({ id: `${host}:${port}`, host, port }));
-    logger.debug('using static endpoints', { instances: instances.map((instance) => instance.id) });
-    return instances;
+    return config.endpoints.map(({ host, port }) => {
+      const target = { id: `${host}:${port}`, host, port };
+      return {
+        instance: target.id,
+        endpoint: target.id,
+        rdsStatus: 'static endpoint (DB_ENDPOINTS)',
+        engine: null,
+        outcome: 'included',
+        target,
+      };
+    });
   }
   const all = await describeAllInstances(rds);
-  const matching = all.filter((instance) => matches(instance, config));
+  const listed = all
+    .filter((instance) => matches(instance, config))
+    .map((instance) => classify(instance, config));
   logger.debug('RDS instances described', {
     described: all.length,
-    matching: matching.map((instance) => `${instance.DBInstanceIdentifier}:${instance.DBInstanceStatus}`),
+    matching: listed.map((instance) => `${instance.instance}:${instance.rdsStatus}:${instance.outcome}`),
   });
+  return listed.sort((a, b) => a.instance.localeCompare(b.instance));
+}
 
-  const instances: DbInstance[] = [];
-  const unusable: string[] = [];
-  for (const instance of matching) {
-    const id = instance.DBInstanceIdentifier ?? '(no identifier)';
-    const status = instance.DBInstanceStatus ?? 'unknown';
-    const address = instance.Endpoint?.Address;
-    const port = instance.Endpoint?.Port;
-    if (status === 'creating') {
-      logger.info('instance skipped: still being created', { instance: id });
-      continue;
-    }
-    if (!USABLE_STATUSES.has(status) || address === undefined || port === undefined) {
-      const reason = `${id} is ${status}${address === undefined || port === undefined ? ' with no endpoint' : ''}`;
-      if (config.skipUnavailable) {
-        logger.warn('instance skipped: not available (DB_SKIP_UNAVAILABLE=true)', { instance: id, status });
-        continue;
-      }
-      unusable.push(reason);
-      continue;
-    }
-    instances.push({ id, host: address, port, engine: instance.Engine, status });
+function classify(instance: DBInstance, config: DiscoveryConfig): ListedInstance {
+  const id = instance.DBInstanceIdentifier ?? '(no identifier)';
+  const rdsStatus = instance.DBInstanceStatus ?? 'unknown';
+  const host = instance.Endpoint?.Address;
+  const port = instance.Endpoint?.Port;
+  const endpoint = host !== undefined && port !== undefined ? `${host}:${port}` : null;
+  const base = { instance: id, endpoint, rdsStatus, engine: instance.Engine ?? null };
+  if (rdsStatus === 'creating') {
+    return { ...base, outcome: 'creating', note: 'still being created: reset it once it is available' };
   }
-  if (unusable.length > 0) {
+  if (!USABLE_STATUSES.has(rdsStatus) || host === undefined || port === undefined) {
+    const why = endpoint === null ? `${rdsStatus} with no endpoint` : rdsStatus;
+    return config.skipUnavailable
+      ? { ...base, outcome: 'skipped', note: `${why}: rotations leave it out (DB_SKIP_UNAVAILABLE=true)` }
+      : { ...base, outcome: 'unavailable', note: `${why}: rotations fail until it is available` };
+  }
+  return {
+    ...base,
+    outcome: 'included',
+    target: { id, host, port, engine: instance.Engine, status: rdsStatus },
+  };
+}
+
+/** Every instance that must hold the rotated password, or an error before anything changes. */
+export async function discoverInstances(config: DiscoveryConfig, rds: RDSClient): Promise<DbInstance[]> {
+  const listed = await listInstances(config, rds);
+  for (const instance of listed.filter((i) => i.outcome === 'creating' || i.outcome === 'skipped')) {
+    logger.info(`instance left out: ${instance.note}`, {
+      instance: instance.instance,
+      rdsStatus: instance.rdsStatus,
+    });
+  }
+  const unavailable = listed.filter((instance) => instance.outcome === 'unavailable');
+  if (unavailable.length > 0) {
+    const reasons = unavailable.map(
+      (i) => `${i.instance} is ${i.rdsStatus}${i.endpoint === null ? ' with no endpoint' : ''}`,
+    );
     throw new DiscoveryError(
-      `instances not available, nothing was changed: ${unusable.join('; ')}. ` +
+      `instances not available, nothing was changed: ${reasons.join('; ')}. ` +
         'Wait until they are available, or set DB_SKIP_UNAVAILABLE=true to rotate without them ' +
         '(they then need an application password reset later).',
     );
   }
-  return instances.sort((a, b) => a.id.localeCompare(b.id));
+  return listed.flatMap((instance) => (instance.target ? [instance.target] : []));
 }
 
-export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
+async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
   const instances: DBInstance[] = [];
   const seenMarkers = new Set<string>();
   let marker: string | undefined;
@@ -94,7 +140,7 @@ export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]
   return instances;
 }
 
-export function matches(instance: DBInstance, config: DiscoveryConfig): boolean {
+function matches(instance: DBInstance, config: DiscoveryConfig): boolean {
   const engine = instance.Engine?.toLowerCase() ?? '';
   if (!config.engines.includes(engine)) return false;
   if (

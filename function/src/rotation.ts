@@ -21,7 +21,6 @@ import {
   PREVIOUS,
   type SecretDescription,
   type SecretStaging,
-  type SecretVersion,
   versionWithStage,
 } from './staging.ts';
 
@@ -101,7 +100,7 @@ async function createSecret(
   token: string,
   rotationToken?: string,
 ): Promise<StepResult> {
-  const current = await readCurrent(env);
+  const current = await env.staging.readCurrent();
   const existing = await env.staging.read(PENDING, token);
   if (existing !== undefined) {
     logger.info('pending value already exists, reusing it (a repeated createSecret)');
@@ -147,7 +146,7 @@ async function setSecret(env: RotationEnvironment, token: string): Promise<StepR
 
 async function testSecret(env: RotationEnvironment, token: string): Promise<StepResult> {
   const pendingVersion = await env.staging.read(PENDING, token);
-  const current = await readCurrent(env);
+  const current = await env.staging.readCurrent();
   // Not discoverOrAbandon: setSecret has moved every instance to the pending password, so
   // removing AWSPENDING here would leave them on a password no label holds. The rotation stays
   // in progress instead and Secrets Manager retries it.
@@ -217,7 +216,7 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
   // Three independent reads: in parallel they cost one round trip instead of three.
   const [pendingVersion, current, previous] = await Promise.all([
     env.staging.read(PENDING, token),
-    readCurrent(env),
+    env.staging.readCurrent(),
     readPrevious(env),
   ]);
   if (pendingVersion === undefined) {
@@ -238,13 +237,6 @@ async function readForSet(env: RotationEnvironment, token: string): Promise<Know
     pending: { label: 'pending', password: pendingVersion.credentials.password },
     previous,
   };
-}
-
-async function readCurrent(env: RotationEnvironment): Promise<SecretVersion> {
-  const current = await env.staging.read(CURRENT);
-  if (current === undefined)
-    throw new SecretStateError(`secret ${env.staging.secretId} has no AWSCURRENT value`);
-  return current;
 }
 
 /** The previous password is only a way back in for an instance left behind; a bad one is ignored. */

@@ -107,6 +107,13 @@ export class SecretStaging {
     }
   }
 
+  /** The AWSCURRENT version; a secret without one can be neither rotated nor repaired. */
+  async readCurrent(): Promise<SecretVersion> {
+    const current = await this.read(CURRENT);
+    if (current === undefined) throw new SecretStateError(`secret ${this.secretId} has no AWSCURRENT value`);
+    return current;
+  }
+
   async putPending(token: string, credentials: Credentials, rotationToken?: string): Promise<void> {
     logger.debug('calling PutSecretValue', { api: 'PutSecretValue', versionId: token, stages: [PENDING] });
     await this.client.send(

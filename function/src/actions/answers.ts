@@ -1,3 +1,4 @@
+import type { ListedInstanceState } from '../discovery.ts';
 /**
  * What the manual actions return. The invoke client imports these types, so the two cannot
  * drift apart. No field ever holds a password: instances are named by identifier and endpoint,
@@ -63,16 +64,6 @@ export interface VersionState {
   lastAccessed: string | null;
 }
 
-export interface ListedInstanceState {
-  instance: string;
-  endpoint: string | null;
-  rdsStatus: string;
-  engine: string | null;
-  /** `included`: takes part in rotations; `creating`: waits for a reset; `unavailable`: blocks rotations; `skipped`: left out (DB_SKIP_UNAVAILABLE). */
-  outcome: 'included' | 'creating' | 'unavailable' | 'skipped';
-  note?: string;
-}
-
 export interface StatusAnswer {
   action: 'status';
   /** False when something needs a person: listed in `attention`. */
@@ -100,4 +91,4 @@ export interface StatusAnswer {
 
 export type ActionAnswer = VersionAnswer | StatusAnswer | WorkAnswer | HealAnswer;
 
-export type { InstanceReport };
+export type { InstanceReport, ListedInstanceState };

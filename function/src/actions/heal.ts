@@ -1,3 +1,4 @@
+import { listInstances } from '../discovery.ts';
 import { DatabaseError, errorMessage } from '../errors.ts';
 import { failedReports, type InstanceReport } from '../instances.ts';
 import { logger } from '../logger.ts';
@@ -6,10 +7,10 @@ import { connectOptions } from '../rotation.ts';
 import { PENDING, PREVIOUS, SecretStaging } from '../staging.ts';
 import type { HealAnswer, PendingState } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
-import { provisionCandidate, readAbandoned, readCandidate, readCurrent } from './passwords.ts';
+import { provisionCandidate, readAbandoned, readCandidate } from './passwords.ts';
 import { listVersions, pendingState } from './pending.ts';
 import type { ActionRequest } from './request.ts';
-import { listInstances, selectTargets } from './targets.ts';
+import { selectTargets } from './targets.ts';
 import { countOutcomes, runOnTargets, workAnswer } from './work.ts';
 
 /**
@@ -27,7 +28,7 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
   const description = await staging.describe();
   const { versions, listError } = await listVersions(secrets, description);
   const pending = pendingState(versions, threshold, new Date(), listError);
-  const current = await readCurrent(staging);
+  const current = await staging.readCurrent();
   const targets = selectTargets(await listInstances(env.config, rds), request.instances);
 
   if (pending !== null && !pending.stale) {

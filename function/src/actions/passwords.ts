@@ -1,24 +1,10 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config } from '../config.ts';
-import { ConfigError, errorMessage, SecretStateError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import { logger, registerSensitive } from '../logger.ts';
 import type { Candidate } from '../passwordSetter.ts';
-import {
-  CURRENT,
-  PENDING,
-  type PREVIOUS,
-  parseCredentials,
-  type SecretStaging,
-  type SecretVersion,
-} from '../staging.ts';
+import { CURRENT, PENDING, type PREVIOUS, parseCredentials, type SecretStaging } from '../staging.ts';
 import type { VersionState } from './answers.ts';
-
-/** Reading a version registers its password for redaction (parseCredentials does it). */
-export async function readCurrent(staging: SecretStaging): Promise<SecretVersion> {
-  const current = await staging.read(CURRENT);
-  if (current === undefined) throw new SecretStateError(`secret ${staging.secretId} has no AWSCURRENT value`);
-  return current;
-}
 
 /**
  * A way back in for an instance left behind; a missing or malformed version is no candidate,

@@ -1,11 +1,12 @@
+import { listInstances } from '../discovery.ts';
 import { bringToPassword } from '../passwordSetter.ts';
 import { connectOptions } from '../rotation.ts';
 import { SecretStaging } from '../staging.ts';
 import type { WorkAnswer } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
-import { readCurrent, requireProvision } from './passwords.ts';
+import { requireProvision } from './passwords.ts';
 import type { ActionRequest } from './request.ts';
-import { listInstances, selectTargets } from './targets.ts';
+import { selectTargets } from './targets.ts';
 import { countOutcomes, runOnTargets, workAnswer } from './work.ts';
 
 /**
@@ -18,7 +19,7 @@ export async function reset(request: ActionRequest, env: ActionEnvironment): Pro
   const provision = requireProvision(env.config, 'reset');
   const { secrets, rds } = env.clients();
   const staging = new SecretStaging(secrets, request.secretId);
-  const current = await readCurrent(staging);
+  const current = await staging.readCurrent();
   const targets = selectTargets(await listInstances(env.config, rds), request.instances);
   const { username, password } = current.credentials;
   const reports = await runOnTargets(env, request, targets, (instance) =>

@@ -1,10 +1,10 @@
+import { listInstances } from '../discovery.ts';
 import { logger } from '../logger.ts';
 import { SecretStaging } from '../staging.ts';
 import type { StatusAnswer } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
 import { listVersions, pendingState } from './pending.ts';
 import type { ActionRequest } from './request.ts';
-import { listInstances } from './targets.ts';
 
 /**
  * The rotation configuration, every version with its labels, whether AWSPENDING is stale, and

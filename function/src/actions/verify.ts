@@ -1,11 +1,11 @@
+import { listInstances } from '../discovery.ts';
 import { verifyLogin } from '../passwordSetter.ts';
 import { connectOptions } from '../rotation.ts';
 import { SecretStaging } from '../staging.ts';
 import type { WorkAnswer } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
-import { readCurrent } from './passwords.ts';
 import type { ActionRequest } from './request.ts';
-import { listInstances, selectTargets } from './targets.ts';
+import { selectTargets } from './targets.ts';
 import { countOutcomes, runOnTargets, workAnswer } from './work.ts';
 
 /** Logs in with AWSCURRENT on every (or every named) instance, in parallel; changes nothing. */
@@ -13,7 +13,7 @@ export async function verify(request: ActionRequest, env: ActionEnvironment): Pr
   const started = Date.now();
   const { secrets, rds } = env.clients();
   const staging = new SecretStaging(secrets, request.secretId);
-  const current = await readCurrent(staging);
+  const current = await staging.readCurrent();
   const targets = selectTargets(await listInstances(env.config, rds), request.instances);
   const { username, password } = current.credentials;
   const reports = await runOnTargets(env, request, targets, async (instance) => {
