@@ -39,6 +39,35 @@ describe('scripts/bench --smoke', () => {
         refusedLoginsPerInstance: 0,
       }),
     ]);
+    // The same setSecret with every MySQL connection behind a proxy that delays each chunk.
+    expect(report.results.simulatedLatency).toEqual({
+      instances: 2,
+      delayMsPerChunkEachWay: 1,
+      parallel1Ms: positive,
+      parallel10Ms: positive,
+      speedup: positive,
+      addedPerInstanceParallel1Ms: expect.any(Number),
+      queryRoundTripMs: { direct: positive, proxied: positive },
+      loginsPerInstance: 2,
+      refusedLoginsPerInstance: 0,
+    });
+    // A delay of 1 ms each way cannot make a round trip shorter than 2 ms.
+    expect(report.results.simulatedLatency.queryRoundTripMs.proxied).toBeGreaterThanOrEqual(2);
+    expect(stdout).toContain(
+      'setSecret N=2 with simulated latency (1ms per chunk each way), parallel 1 / parallel 10',
+    );
+    expect(stdout).toContain('speedup N=2 with simulated latency');
+    // Every verdict says where it was measured; both kinds of network are there.
+    const networks = new Set(report.verdicts.map((verdict: { network: unknown }) => verdict.network));
+    expect([...networks].sort()).toEqual(['', 'loopback', 'simulated 1 ms/chunk each way']);
+    expect(report.verdicts).toContainEqual({
+      metric: 'speedup N=2 with simulated latency',
+      network: 'simulated 1 ms/chunk each way',
+      value: expect.stringMatching(/^[\d.]+x$/),
+      target: '>= 4x',
+      // Judged at N = 16 only.
+      met: null,
+    });
     expect(report.results).toMatchObject({
       fixedAwsMs: positive,
       exposureWindow: { instances: 2, ms: positive },

@@ -94,6 +94,9 @@ export class TcpFaultProxy {
     const fault = this.fault;
     const upstream = tcpConnect(this.upstreamPort, '127.0.0.1');
     for (const socket of [client, upstream]) {
+      // Without it, delayed writes meet the peer's delayed ACKs: ~40 ms more per TLS login,
+      // a stall of this proxy that no real network adds.
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('error', () => {
         client.destroy();
