@@ -14,7 +14,7 @@ import { buildEvent, EXIT, formatTable, parseArgs, run } from '../../scripts/inv
 const lambda = mockClient(LambdaClient);
 const client = new LambdaClient({
   region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIAUNITTESTFAKE0000', secretAccessKey: 'fake' },
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'fake' },
 });
 const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:app-rotation';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rotation/app-AbCdEf';

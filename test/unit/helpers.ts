@@ -11,14 +11,14 @@ import { logger } from '../../function/src/logger.ts';
 /** Region and fake credentials so that SDK clients can be built without touching a real account. */
 export function stubAwsEnvironment(): void {
   vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAUNITTESTFAKE0000');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit-test-fake-secret-access-key');
   vi.stubEnv('AWS_SESSION_TOKEN', '');
 }
 
 const clientOptions = {
   region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIAUNITTESTFAKE0000', secretAccessKey: 'unit-test-fake-secret-access-key' },
+  credentials: { accessKeyId: 'testing', secretAccessKey: 'unit-test-fake-secret-access-key' },
   maxAttempts: 1,
 };
 

@@ -2,61 +2,11 @@
 # Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts; test/module/hcl-keeps-rotation-invariants.test.ts
 # checks that every validation block has a run here.
 
+# Shared by both files: the mocked provider's data (mocks/aws.tfmock.hcl) and the inputs
+# (common.tfvars, passed with -var-file).
 mock_provider "aws" {
   override_during = plan
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "111122223333"
-      arn        = "arn:aws:iam::111122223333:role/terraform"
-      user_id    = "AROAEXAMPLE"
-    }
-  }
-
-  mock_data "aws_partition" {
-    defaults = {
-      partition  = "aws"
-      dns_suffix = "amazonaws.com"
-    }
-  }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-
-  mock_resource "aws_secretsmanager_secret" {
-    defaults = {
-      arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
-      id  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
-    }
-  }
-
-  mock_resource "aws_lambda_function" {
-    defaults = {
-      arn = "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation"
-    }
-  }
-
-  mock_resource "aws_security_group" {
-    defaults = {
-      id = "sg-0123456789abcdef0"
-    }
-  }
-}
-
-variables {
-  name                       = "app-rotation"
-  s3_bucket                  = "dba-function-releases"
-  s3_key                     = "mysql-password-rotation/1.0.0/function.zip"
-  vpc_id                     = "vpc-0123456789abcdef0"
-  subnet_ids                 = ["subnet-0123456789abcdef0", "subnet-0fedcba987654321f"]
-  api_endpoint_cidr_blocks   = ["10.0.0.0/24"]
-  database_cidr_blocks       = ["10.0.16.0/20", "10.0.32.0/20"]
-  secret_name                = "app/mysql"
-  username                   = "app"
-  default_provision_password = "Provision-Password-1"
+  source          = "./tftest/mocks"
 }
 
 run "rejects_name_bad_characters" {
