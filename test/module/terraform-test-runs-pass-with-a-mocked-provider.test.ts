@@ -22,7 +22,13 @@ describe('terraform test with a mocked AWS provider (time_sleep replaced by terr
     ['rejects every invalid input at its variable', 'validations.tftest.hcl'],
   ])('%s (%s)', async (_label, file) => {
     const result = await terraform(
-      ['test', '-no-color', '-test-directory=tftest', '-var-file=tftest/common.tfvars', `-filter=tftest/${file}`],
+      [
+        'test',
+        '-no-color',
+        '-test-directory=tftest',
+        '-var-file=tftest/common.tfvars',
+        `-filter=tftest/${file}`,
+      ],
       workspace.dir,
       { allowFailure: true },
     );
