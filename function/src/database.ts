@@ -172,7 +172,7 @@ const TLS_CODES = new Set([
  * server's code and text, never the statement (mysql2 keeps the interpolated SQL, with
  * the password, on its errors: that property is dropped here).
  */
-export function classifyDatabaseError(error: unknown): DatabaseError {
+function classifyDatabaseError(error: unknown): DatabaseError {
   if (error instanceof DatabaseError) return error;
   const { code, errno, message } = error as { code?: string; errno?: number; message?: string };
   const kind = kindOf(code, errno, message ?? '');

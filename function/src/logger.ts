@@ -39,7 +39,8 @@ function redactingReplacer(key: string, value: unknown): unknown {
 
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'mysql-password-rotation',
-  logLevel: process.env.LOG_LEVEL?.toUpperCase() === 'DEBUG' ? 'DEBUG' : 'INFO',
+  // The configured LOG_LEVEL is applied once the configuration is validated (index.ts).
+  logLevel: 'INFO',
   jsonReplacerFn: redactingReplacer,
   persistentKeys: { functionVersion: buildInfo.version, gitCommit: buildInfo.commit },
 });

@@ -318,7 +318,7 @@ function describeRollback(rollback: InstanceReport[]): string {
   return parts.join(' ');
 }
 
-export async function rollBack(
+async function rollBack(
   env: RotationEnvironment,
   instances: DbInstance[],
   known: KnownPasswords,

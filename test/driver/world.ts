@@ -93,23 +93,12 @@ export class RotationWorld {
    */
   async createApp(options: AppOptions = {}): Promise<App> {
     const n = ++this.appCount;
-    const prefix = `app${n}-`;
-    const username = options.username ?? `app${n}`;
+    const name = `${options.namePrefix ?? 'app'}${n}`;
+    const prefix = `${name}-`;
+    const username = options.username ?? name;
     const password = options.initialPassword ?? `Init-${randomBytes(12).toString('base64url')}`;
     const serverIndexes = options.servers ?? this.servers.map((_, index) => index);
-    for (const index of serverIndexes) {
-      await this.servers[index]?.createUser(username, password, options.userOptions?.(index));
-    }
-    const instanceIds: string[] = [];
-    for (const index of serverIndexes) {
-      const id = `${prefix}db${index}`;
-      await createRdsInstance(this.rds, {
-        id,
-        engine: 'mariadb',
-        port: (this.servers[index] as MariaDbServer).port,
-      });
-      instanceIds.push(id);
-    }
+    const instanceIds = await this.registerInstances(prefix, username, password, serverIndexes, options);
     const secretName = `rotation/${prefix}secret`;
     const secretString =
       options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
@@ -129,15 +118,46 @@ export class RotationWorld {
     };
     return new App(this, created.ARN as string, username, serverIndexes, instanceIds, env);
   }
+
+  /**
+   * Creates `username` with `password` on each server and registers it as the RDS instance
+   * `<prefix>db<index>`, whose endpoint is the server's port (or `instancePort`, for a proxy in
+   * front of it). Returns the instance identifiers.
+   */
+  async registerInstances(
+    prefix: string,
+    username: string,
+    password: string,
+    serverIndexes: number[],
+    options: Pick<AppOptions, 'userOptions' | 'instancePort'> = {},
+  ): Promise<string[]> {
+    const instanceIds: string[] = [];
+    for (const index of serverIndexes) {
+      const server = this.servers[index] as MariaDbServer;
+      await server.createUser(username, password, options.userOptions?.(index));
+      const id = `${prefix}db${index}`;
+      await createRdsInstance(this.rds, {
+        id,
+        engine: 'mariadb',
+        port: options.instancePort?.(index) ?? server.port,
+      });
+      instanceIds.push(id);
+    }
+    return instanceIds;
+  }
 }
 
 export interface AppOptions {
   servers?: number[];
+  /** Instance identifiers are `<namePrefix><n>-db<index>` and the user `<namePrefix><n>` (default `app`). */
+  namePrefix?: string;
   username?: string;
   initialPassword?: string;
   /** Replaces the secret's initial JSON (for malformed-value tests). */
   secretString?: string;
   userOptions?: (serverIndex: number) => Parameters<MariaDbServer['createUser']>[2];
+  /** The port the RDS record of server `index` points at: a proxy in front of the server, say. */
+  instancePort?: (serverIndex: number) => number;
   env?: Record<string, string>;
 }
 

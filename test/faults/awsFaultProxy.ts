@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from '../support/ports.ts';
 
 export type AwsService = 'secretsmanager' | 'rds';
 export type AwsFaultKind = 'server-error' | 'throttling';
@@ -36,13 +37,8 @@ export class AwsFaultProxy {
 
   static async start(upstreamEndpoint: string): Promise<AwsFaultProxy> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, resolve);
-    });
-    const address = server.address();
-    if (address === null || typeof address !== 'object') throw new Error('the proxy has no port');
-    const proxy = new AwsFaultProxy(server, `http://127.0.0.1:${address.port}`, new URL(upstreamEndpoint));
+    const port = await listenOnLoopback(server);
+    const proxy = new AwsFaultProxy(server, `http://127.0.0.1:${port}`, new URL(upstreamEndpoint));
     server.on('request', (req, res) => {
       proxy.handle(req, res).catch((error: unknown) => {
         res.writeHead(502).end(String(error));

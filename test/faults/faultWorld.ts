@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { expect, it } from 'vitest';
 import type { Invocation } from '../driver/bundle.ts';
 import type { RotationRun } from '../driver/secretsManagerDriver.ts';
-import { App, RotationWorld } from '../driver/world.ts';
+import { type App, RotationWorld } from '../driver/world.ts';
 import type { MariaDbServer } from '../support/mariadb.ts';
-import { awsEnv, createRdsInstance } from '../support/moto.ts';
 import { AwsFaultProxy } from './awsFaultProxy.ts';
 import { TcpFaultProxy } from './tcpFaultProxy.ts';
 
@@ -35,7 +32,6 @@ export interface ScenarioRow {
 export class FaultWorld {
   readonly rows: ScenarioRow[] = [];
   private readonly apps: App[] = [];
-  private appCount = 0;
 
   private constructor(
     readonly world: RotationWorld,
@@ -54,43 +50,17 @@ export class FaultWorld {
     return this.world.servers[index] as MariaDbServer;
   }
 
-  /** Like RotationWorld.createApp, with the instances behind the proxies and AWS behind the fault proxy. */
+  /** RotationWorld.createApp with the instances behind the proxies and AWS behind the fault proxy. */
   async createApp(
     options: { servers?: number[]; env?: Record<string, string>; maxUserConnections?: number } = {},
   ): Promise<App> {
-    const n = ++this.appCount;
-    const prefix = `fault${n}-`;
-    const username = `fault${n}`;
-    const password = `Init-${randomBytes(12).toString('base64url')}`;
-    const serverIndexes = options.servers ?? this.world.servers.map((_, index) => index);
-    const instanceIds: string[] = [];
-    for (const index of serverIndexes) {
-      await this.server(index).createUser(username, password, {
-        maxUserConnections: options.maxUserConnections,
-      });
-      const id = `${prefix}db${index}`;
-      await createRdsInstance(this.world.rds, {
-        id,
-        engine: 'mariadb',
-        port: (this.proxies[index] as TcpFaultProxy).port,
-      });
-      instanceIds.push(id);
-    }
-    const created = await this.world.secrets.send(
-      new CreateSecretCommand({
-        Name: `rotation/${prefix}secret`,
-        SecretString: JSON.stringify({ username, password, engine: 'mariadb' }),
-      }),
-    );
-    const env = {
-      ...awsEnv(this.aws.endpoint),
-      SECRET_ID: created.ARN as string,
-      DB_IDENTIFIER_PREFIX: prefix,
-      DB_TLS_CA_FILE: this.world.ca.caFile,
-      ...FAULT_ENV,
-      ...options.env,
-    };
-    const app = new App(this.world, created.ARN as string, username, serverIndexes, instanceIds, env);
+    const app = await this.world.createApp({
+      servers: options.servers,
+      namePrefix: 'fault',
+      userOptions: () => ({ maxUserConnections: options.maxUserConnections }),
+      instancePort: (index) => (this.proxies[index] as TcpFaultProxy).port,
+      env: { AWS_ENDPOINT_URL: this.aws.endpoint, ...FAULT_ENV, ...options.env },
+    });
     this.apps.push(app);
     return app;
   }

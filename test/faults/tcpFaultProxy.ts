@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listenOnLoopback } from '../support/ports.ts';
 
 /**
  * What the proxy does to the MySQL connections it carries:
@@ -51,13 +52,7 @@ export class TcpFaultProxy {
 
   static async start(upstreamPort: number): Promise<TcpFaultProxy> {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, resolve);
-    });
-    const address = server.address();
-    if (address === null || typeof address !== 'object') throw new Error('the proxy has no port');
-    const proxy = new TcpFaultProxy(server, address.port, upstreamPort);
+    const proxy = new TcpFaultProxy(server, await listenOnLoopback(server), upstreamPort);
     server.on('connection', (client) => proxy.carry(client));
     return proxy;
   }

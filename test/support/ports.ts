@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
 
 // Ports handed out by this process. The kernel may return a port again as soon as the probe
 // socket is closed, so servers started in parallel could otherwise be given the same one.
@@ -28,4 +29,15 @@ function probePort(): Promise<number> {
       });
     });
   });
+}
+
+/** Starts `server` listening on a port of 127.0.0.1 chosen by the kernel, and returns that port. */
+export async function listenOnLoopback(server: Server | HttpServer): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, resolve);
+  });
+  const address = server.address();
+  if (address === null || typeof address !== 'object') throw new Error('the server has no port');
+  return address.port;
 }

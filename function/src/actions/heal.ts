@@ -1,17 +1,15 @@
-import { listInstances } from '../discovery.ts';
 import { DatabaseError, errorMessage } from '../errors.ts';
 import { failedReports, type InstanceReport } from '../instances.ts';
 import { logger } from '../logger.ts';
 import { bringToPassword, type Candidate, type PasswordLabel } from '../passwordSetter.ts';
 import { connectOptions } from '../rotation.ts';
-import { PENDING, PREVIOUS, SecretStaging } from '../staging.ts';
+import { PENDING, PREVIOUS, type SecretStaging } from '../staging.ts';
 import type { HealAnswer, PendingState } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
 import { provisionCandidate, readAbandoned, readCandidate } from './passwords.ts';
 import { listVersions, pendingState } from './pending.ts';
 import type { ActionRequest } from './request.ts';
-import { selectTargets } from './targets.ts';
-import { countOutcomes, runOnTargets, workAnswer } from './work.ts';
+import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
 
 /**
  * Brings every (or every named) instance to AWSCURRENT with whichever of current, pending,
@@ -23,13 +21,10 @@ import { countOutcomes, runOnTargets, workAnswer } from './work.ts';
 export async function heal(request: ActionRequest, env: ActionEnvironment): Promise<HealAnswer> {
   const started = Date.now();
   const threshold = env.config.stalePendingMinutes;
-  const { secrets, rds } = env.clients();
-  const staging = new SecretStaging(secrets, request.secretId);
+  const { secrets, staging, credentials, targets } = await prepareWork(request, env);
   const description = await staging.describe();
   const { versions, listError } = await listVersions(secrets, description);
   const pending = pendingState(versions, threshold, new Date(), listError);
-  const current = await staging.readCurrent();
-  const targets = selectTargets(await listInstances(env.config, rds), request.instances);
 
   if (pending !== null && !pending.stale) {
     const message =
@@ -44,7 +39,7 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
     return { ...answer, action: 'heal', pending: kept };
   }
 
-  const { username, password } = current.credentials;
+  const { username, password } = credentials;
   const candidates = [
     pending && !pending.onCurrent
       ? await readCandidate(staging, PENDING, username, pending.versionId)
@@ -99,7 +94,7 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
     reports,
     targets,
     (r) => {
-      const parts = [request.dryRun ? `dry run, nothing changed: ${countOutcomes(r)}` : countOutcomes(r)];
+      const parts = [dryRunNote(request, countOutcomes(r))];
       if (pendingOutcome)
         parts.push(`stale AWSPENDING ${pendingOutcome.label}: ${pendingOutcome.labelReason}`);
       return parts.join('; ');

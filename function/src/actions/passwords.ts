@@ -51,7 +51,7 @@ export function requireProvision(config: Config, action: string): Candidate {
 }
 
 /** At most this many versions of rolled-back rotations are tried, newest first. */
-export const MAX_ABANDONED = 3;
+const MAX_ABANDONED = 3;
 
 /**
  * Versions without any label created no earlier than AWSCURRENT's: what rotations that were

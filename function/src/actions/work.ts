@@ -1,11 +1,27 @@
 import type { DbInstance } from '../database.ts';
+import { listInstances } from '../discovery.ts';
 import { failedReports, forEachInstance, type InstanceReport, type WorkResult } from '../instances.ts';
 import { logger } from '../logger.ts';
 import { runOptions } from '../rotation.ts';
+import { SecretStaging } from '../staging.ts';
 import type { WorkAnswer } from './answers.ts';
 import type { ActionEnvironment } from './environment.ts';
 import type { ActionRequest } from './request.ts';
-import type { Targets } from './targets.ts';
+import { selectTargets, type Targets } from './targets.ts';
+
+/** What verify, reset and heal start from: the secret's current credentials and the instances to work on. */
+export async function prepareWork(request: ActionRequest, env: ActionEnvironment) {
+  const { secrets, rds } = env.clients();
+  const staging = new SecretStaging(secrets, request.secretId);
+  const { credentials } = await staging.readCurrent();
+  const targets = selectTargets(await listInstances(env.config, rds), request.instances);
+  return { secrets, staging, credentials, targets };
+}
+
+/** The summary of a dry run says so first: nothing it reports was changed. */
+export function dryRunNote(request: ActionRequest, summary: string): string {
+  return request.dryRun ? `dry run, nothing changed: ${summary}` : summary;
+}
 
 /** Runs `work` on the targets (parallel, retries, deadline) and puts the reports in the answer's order. */
 export async function runOnTargets(
