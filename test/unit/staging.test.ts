@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -334,5 +335,49 @@ describe('SecretStaging', () => {
       VersionStage: 'AWSPENDING',
       RemoveFromVersionId: TOKEN,
     });
+  });
+
+  it('reads an unlabelled version by its id alone', async () => {
+    // prepare
+    secretsMock.on(GetSecretValueCommand).resolves({
+      VersionId: TOKEN,
+      SecretString: JSON.stringify({ username: 'app', password: PASSWORD }),
+    });
+    const staging = new SecretStaging(secretsClient(), SECRET_ID);
+
+    // act
+    const version = await staging.readVersion(TOKEN);
+
+    // assess
+    const input = secretsMock.commandCalls(GetSecretValueCommand)[0]?.args[0].input;
+    expect(input).toEqual({ SecretId: SECRET_ID, VersionId: TOKEN });
+    expect(input?.VersionStage).toBeUndefined();
+    expect(version).toEqual({ versionId: TOKEN, credentials: { username: 'app', password: PASSWORD } });
+  });
+
+  it('lists every version over all pages, unlabelled ones included', async () => {
+    // prepare
+    const created = new Date('2026-11-23T08:00:00.000Z');
+    secretsMock
+      .on(ListSecretVersionIdsCommand)
+      .resolvesOnce({
+        Versions: [{ VersionId: CURRENT_ID, VersionStages: [CURRENT], CreatedDate: created }],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ Versions: [{ VersionId: TOKEN }] });
+    const staging = new SecretStaging(secretsClient(), SECRET_ID);
+
+    // act
+    const versions = await staging.listVersions();
+
+    // assess
+    expect(secretsMock.commandCalls(ListSecretVersionIdsCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: SECRET_ID, MaxResults: 100, IncludeDeprecated: true },
+      { SecretId: SECRET_ID, MaxResults: 100, IncludeDeprecated: true, NextToken: 'page-2' },
+    ]);
+    expect(versions).toEqual([
+      { versionId: CURRENT_ID, stages: [CURRENT], created, lastAccessed: undefined },
+      { versionId: TOKEN, stages: [], created: undefined, lastAccessed: undefined },
+    ]);
   });
 });
