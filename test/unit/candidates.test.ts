@@ -1,9 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
 import { currentCandidate, readCandidate } from '../../function/src/candidates.ts';
 import { PENDING, PREVIOUS, SecretStaging } from '../../function/src/staging.ts';
-import { notFound, secretsClient, silenceLogs, stubAwsEnvironment, throttling } from './helpers.ts';
+import { mockSecretsManager, notFound, secretsClient, throttling } from './helpers.ts';
 
 const SECRET_ID = 'app-db-credentials';
 const TOKEN = '11111111-2222-3333-4444-555555555555';
@@ -11,16 +10,7 @@ const PREVIOUS_ID = '00000000-0000-0000-0000-000000000009';
 const PASSWORD = 'Previous#Pass0word!xyz';
 
 // Throttling and malformed values on demand: the mocked client produces them where moto would not.
-const secretsMock = mockClient(SecretsManagerClient);
-
-beforeAll(() => silenceLogs());
-beforeEach(() => {
-  secretsMock.reset();
-  stubAwsEnvironment();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const secretsMock = mockSecretsManager();
 
 function stored(value: object | string): void {
   secretsMock.on(GetSecretValueCommand).resolves({

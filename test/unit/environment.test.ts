@@ -1,7 +1,6 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type AwsClients,
   createAwsClients,
@@ -11,7 +10,7 @@ import {
 } from '../../function/src/environment.ts';
 import { ConfigError } from '../../function/src/errors.ts';
 import { logger, redactText, registerSensitive } from '../../function/src/logger.ts';
-import { rdsClient, secretsClient, silenceLogs, stubAwsEnvironment } from './helpers.ts';
+import { mockSecretsManager, rdsClient, secretsClient, silenceLogs } from './helpers.ts';
 
 const SECRET_ID = 'app-db-credentials';
 const TOKEN = '11111111-2222-3333-4444-555555555555';
@@ -19,17 +18,10 @@ const LEFTOVER = 'Leftover#Pass9word!from-an-earlier-call';
 
 // The memory wipe concerns the function's own memory, not AWS: a mocked Secrets Manager answer
 // lets the test look into the redaction list while the step runs, which no emulator can do.
-const secretsMock = mockClient(SecretsManagerClient);
+const secretsMock = mockSecretsManager();
 
-beforeAll(() => silenceLogs());
-beforeEach(() => {
-  secretsMock.reset();
-  stubAwsEnvironment();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-  silenceLogs();
-});
+// fromEnv applies the log level it reads; the other tests of the file expect silence.
+afterEach(() => silenceLogs());
 
 function testClients(): AwsClients {
   return { secrets: secretsClient(), rds: rdsClient() };

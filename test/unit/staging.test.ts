@@ -3,11 +3,9 @@ import {
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretStateError, SecretValueError } from '../../function/src/errors.ts';
 import {
   CURRENT,
@@ -17,30 +15,14 @@ import {
   SecretStaging,
   versionWithStage,
 } from '../../function/src/staging.ts';
-import {
-  invalidParameter,
-  notFound,
-  secretsClient,
-  silenceLogs,
-  stubAwsEnvironment,
-  throttling,
-} from './helpers.ts';
+import { invalidParameter, mockSecretsManager, notFound, secretsClient, throttling } from './helpers.ts';
 
 const SECRET_ID = 'app-db-credentials';
 const TOKEN = '11111111-2222-3333-4444-555555555555';
 const CURRENT_ID = 'aaaaaaaa-0000-0000-0000-000000000001';
 const PASSWORD = 'Zq8!vR#2mK$9pL&4wX*7';
 
-const secretsMock = mockClient(SecretsManagerClient);
-
-beforeAll(() => silenceLogs());
-beforeEach(() => {
-  secretsMock.reset();
-  stubAwsEnvironment();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const secretsMock = mockSecretsManager();
 
 /** The SecretValueError parseCredentials throws for `secretString`. */
 function parseError(secretString: string | undefined): SecretValueError {
