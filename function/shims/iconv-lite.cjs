@@ -45,15 +45,22 @@ const isCesu8 = (encoding) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '') === 'cesu8';
 
+// mysql2 keeps one decoder per character set for the life of the process and calls write() then
+// end() for every value: end() must leave the decoder empty, or each value would carry every
+// value decoded before it. The encoder follows the same rule for any caller that reuses one.
 exports.getDecoder = (encoding) => {
   if (isCesu8(encoding)) {
-    const chunks = [];
+    let chunks = [];
     return {
       write: (buffer) => {
         chunks.push(buffer);
         return '';
       },
-      end: () => decodeCesu8(Buffer.concat(chunks)),
+      end: () => {
+        const bytes = Buffer.concat(chunks);
+        chunks = [];
+        return decodeCesu8(bytes);
+      },
     };
   }
   const decoder = new TextDecoder(encoding);
@@ -62,13 +69,17 @@ exports.getDecoder = (encoding) => {
 
 exports.getEncoder = (encoding) => {
   if (isCesu8(encoding)) {
-    const chunks = [];
+    let chunks = [];
     return {
       write: (text) => {
         chunks.push(text);
         return Buffer.alloc(0);
       },
-      end: () => encodeCesu8(chunks.join('')),
+      end: () => {
+        const text = chunks.join('');
+        chunks = [];
+        return encodeCesu8(text);
+      },
     };
   }
   throw new Error(`character set ${encoding} is not supported by the rotation function; use utf8mb4`);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
 import { passwordAlphabet } from './password.ts';
+import { errorMessage } from './text.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-export interface StaticEndpoint {
+interface StaticEndpoint {
   host: string;
   port: number;
 }
@@ -142,7 +143,9 @@ function readCaFile(path: string): string {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('DB_TLS_CA_FILE', `cannot read "${path}": ${(error as Error).message}`);
+    throw new ConfigError('DB_TLS_CA_FILE', `cannot read "${path}": ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError('DB_TLS_CA_FILE', `"${path}" holds no PEM certificate`);
@@ -155,10 +158,13 @@ function parseProxy(raw: string | undefined): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);
-  } catch {
+  } catch (error) {
     throw new ConfigError(
       'RDS_HTTPS_PROXY',
       `must be a URL such as http://proxy.internal:3128, got "${raw}"`,
+      {
+        cause: error,
+      },
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -172,7 +178,7 @@ function parseExcludeChars(env: Env): string {
   try {
     passwordAlphabet(raw);
   } catch (error) {
-    throw new ConfigError('PASSWORD_EXCLUDE_CHARS', (error as Error).message);
+    throw new ConfigError('PASSWORD_EXCLUDE_CHARS', errorMessage(error), { cause: error });
   }
   return raw;
 }

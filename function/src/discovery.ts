@@ -1,5 +1,4 @@
-import { type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { type DBInstance, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
 import type { Config } from './config.ts';
 import type { DbInstance } from './database.ts';
 import { DiscoveryError } from './errors.ts';
@@ -19,15 +18,10 @@ const USABLE_STATUSES = new Set([
   'configuring-log-exports',
 ]);
 
-export type DiscoveryConfig = Pick<
+type DiscoveryConfig = Pick<
   Config,
   'engines' | 'tagKey' | 'tagValue' | 'identifierPrefix' | 'skipUnavailable' | 'endpoints'
 >;
-
-export function createRdsClient(config: Pick<Config, 'rdsHttpsProxy'>): RDSClient {
-  if (config.rdsHttpsProxy === undefined) return new RDSClient({});
-  return new RDSClient({ requestHandler: { httpsAgent: new HttpsProxyAgent(config.rdsHttpsProxy) } });
-}
 
 /** One instance the discovery rules match, and what a rotation makes of it. */
 export interface ListedInstanceState {

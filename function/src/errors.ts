@@ -1,35 +1,58 @@
 /**
  * Every error the function raises on purpose. Callers and tests tell a bad event from a
- * database failure by class, never by message text.
+ * database failure by class, never by message text. Each keeps the error it was raised from
+ * as `cause` when there is one.
  */
 
 export class InvalidEventError extends Error {
-  override name = 'InvalidEventError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidEventError';
+  }
 }
 
+/** A bad environment variable; `variable` names it, and the message starts with its name. */
 export class ConfigError extends Error {
-  override name = 'ConfigError';
   constructor(
     readonly variable: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable}: ${message}`, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The password settings leave a character class without any character to draw from. */
+export class PasswordAlphabetError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PasswordAlphabetError';
   }
 }
 
 /** The secret's versions and staging labels do not allow the requested step. */
 export class SecretStateError extends Error {
-  override name = 'SecretStateError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretStateError';
+  }
 }
 
 /** A secret version holds something that is not a valid credentials object. */
 export class SecretValueError extends Error {
-  override name = 'SecretValueError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SecretValueError';
+  }
 }
 
 /** The set of database instances could not be determined safely. */
 export class DiscoveryError extends Error {
-  override name = 'DiscoveryError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DiscoveryError';
+  }
 }
 
 /**
@@ -42,41 +65,23 @@ export class DiscoveryError extends Error {
  */
 export type DatabaseErrorKind = 'auth' | 'transient' | 'tls' | 'locked' | 'fatal';
 
+/** A failure on one database; `code` is the driver's or socket's code when it gave one. */
 export class DatabaseError extends Error {
-  override name = 'DatabaseError';
   constructor(
     readonly kind: DatabaseErrorKind,
     message: string,
     readonly code?: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(message, options);
+    this.name = 'DatabaseError';
   }
 }
 
 /** One or more instances could not be brought to the wanted password. */
 export class RotationError extends Error {
-  override name = 'RotationError';
-}
-
-const PLAIN = /^[\w.:-]{0,40}$/;
-
-/**
- * A string from an event, quoted for an error message only when it is short and plain: a
- * malformed event must not carry arbitrary text (a pasted password, say) into the logs.
- */
-export function quoteIfPlain(value: string): string {
-  return PLAIN.test(value) ? `"${value}"` : `(a string of ${value.length} characters, not shown)`;
-}
-
-/** How an unexpected value is named in an error message. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return PLAIN.test(value) ? `the string "${value}"` : quoteIfPlain(value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RotationError';
+  }
 }

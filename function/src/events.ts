@@ -1,7 +1,8 @@
-import { describeValue as describe, InvalidEventError } from './errors.ts';
-import { ROTATION_STEPS, type RotationStep } from './rotation.ts';
+import { InvalidEventError } from './errors.ts';
+import { ROTATION_STEPS, type RotationStep } from './protocol.ts';
+import { describeValue as describe } from './text.ts';
 
-export interface RotationEvent {
+interface RotationEvent {
   kind: 'rotation';
   step: RotationStep;
   secretId: string;

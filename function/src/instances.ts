@@ -1,10 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DbInstance, endpointOf } from './database.ts';
-import { DatabaseError, errorMessage } from './errors.ts';
+import type { PasswordLabel } from './candidates.ts';
+import type { Config } from './config.ts';
+import { type ConnectOptions, type DbInstance, endpointOf } from './database.ts';
+import { DatabaseError, type DatabaseErrorKind } from './errors.ts';
 import { logger } from './logger.ts';
-import type { PasswordLabel } from './passwordSetter.ts';
+import { errorMessage } from './text.ts';
 
-export type InstanceOutcome = 'changed' | 'unchanged' | 'would-change' | 'verified' | 'failed' | 'skipped';
+type InstanceOutcome = 'changed' | 'unchanged' | 'would-change' | 'verified' | 'failed' | 'skipped';
+
+/**
+ * Why an instance failed or was skipped: how its database refused, or `deadline` (not started:
+ * too little of the Lambda's time left), or `unavailable` (not touched: RDS says it is not
+ * available).
+ */
+type InstanceErrorKind = DatabaseErrorKind | 'deadline' | 'unavailable';
 
 /** One line of every step's result: what happened on one instance. Never holds a password. */
 export interface InstanceReport {
@@ -16,7 +25,7 @@ export interface InstanceReport {
   attempts: number;
   ms: number;
   error?: string;
-  errorKind?: string;
+  errorKind?: InstanceErrorKind;
 }
 
 export interface WorkResult {
@@ -51,6 +60,34 @@ export interface RunOptions {
   deadline: Deadline;
   /** What the work is, for the logs: "setSecret", "rollback", "verify", ... */
   phase: string;
+}
+
+/** What work on instances needs from one invocation. */
+export interface InstanceWork {
+  /** How every login of the invocation connects. */
+  connect: ConnectOptions;
+  /** Parallelism, retries and the deadline; `phase` names the work in the logs. */
+  run(phase: string): RunOptions;
+}
+
+/**
+ * The one place the configuration becomes connect and run options: each invocation builds them
+ * once (runRotationStep, runManualAction) and hands them to every instance it works on.
+ */
+export function instanceWork(
+  config: Pick<
+    Config,
+    'tlsCa' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'parallel' | 'retries' | 'retryWaitMs'
+  >,
+  deadline: Deadline,
+): InstanceWork {
+  const connect: ConnectOptions = {
+    tlsCa: config.tlsCa,
+    connectTimeoutMs: config.connectTimeoutMs,
+    queryTimeoutMs: config.queryTimeoutMs,
+  };
+  const { parallel, retries, retryWaitMs } = config;
+  return { connect, run: (phase) => ({ parallel, retries, retryWaitMs, deadline, phase }) };
 }
 
 /**

@@ -48,5 +48,3 @@ export const logger = new Logger({
 export function setLogLevel(level: LogLevel): void {
   logger.setLogLevel(level);
 }
-
-export type { Logger };

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { PasswordAlphabetError } from './errors.ts';
 
 /** Characters that break DSNs, URLs and shell quoting; never part of a generated password. */
 export const ALWAYS_EXCLUDED = '/@"\'\\` ';
@@ -10,7 +11,7 @@ const CLASSES = {
   punctuation: '!#$%&()*+,-.:;<=>?[]^_{|}~',
 } as const;
 
-export type CharacterClass = keyof typeof CLASSES;
+type CharacterClass = keyof typeof CLASSES;
 
 /** The usable characters of each class once exclusions are applied; throws when a class is left empty. */
 export function passwordAlphabet(excludeChars: string): Record<CharacterClass, string> {
@@ -19,7 +20,7 @@ export function passwordAlphabet(excludeChars: string): Record<CharacterClass, s
   for (const [name, chars] of Object.entries(CLASSES) as [CharacterClass, string][]) {
     alphabet[name] = [...chars].filter((char) => !excluded.has(char)).join('');
     if (alphabet[name] === '') {
-      throw new Error(`excluding "${excludeChars}" leaves no ${name} character to use`);
+      throw new PasswordAlphabetError(`excluding "${excludeChars}" leaves no ${name} character to use`);
     }
   }
   return alphabet;

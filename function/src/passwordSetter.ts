@@ -1,18 +1,10 @@
+import type { Candidate, PasswordLabel } from './candidates.ts';
 import { type ConnectOptions, type DbInstance, DbSession } from './database.ts';
 import { DatabaseError } from './errors.ts';
 import { logger } from './logger.ts';
 
-/** Which known password a candidate is; the value itself never leaves this module in a log. */
-/** `abandoned`: a version of a rotation that was rolled back, which an unreachable instance may still hold (heal). */
-export type PasswordLabel = 'current' | 'pending' | 'previous' | 'provision' | 'abandoned';
-
-export interface Candidate {
-  label: PasswordLabel;
-  password: string;
-}
-
 /** What happened on one instance. `from` names the password that let the function in. */
-export type SetOutcome =
+type SetOutcome =
   | { outcome: 'changed'; from: PasswordLabel }
   | { outcome: 'unchanged' }
   | { outcome: 'would-change'; from: PasswordLabel };

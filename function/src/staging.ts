@@ -2,6 +2,7 @@ import {
   DescribeSecretCommand,
   type DescribeSecretCommandOutput,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   type SecretsManagerClient,
@@ -14,7 +15,7 @@ export const CURRENT = 'AWSCURRENT';
 export const PENDING = 'AWSPENDING';
 export const PREVIOUS = 'AWSPREVIOUS';
 
-export type Stage = typeof CURRENT | typeof PENDING | typeof PREVIOUS;
+type Stage = typeof CURRENT | typeof PENDING | typeof PREVIOUS;
 
 /** The credentials a secret version holds; keys other than these two are kept verbatim. */
 export interface Credentials {
@@ -35,6 +36,14 @@ export interface SecretDescription {
   /** Version id -> staging labels. */
   versions: Record<string, string[]>;
   raw: DescribeSecretCommandOutput;
+}
+
+/** One version as ListSecretVersionIds lists it: its labels and dates, never its value. */
+export interface ListedVersion {
+  versionId: string;
+  stages: string[];
+  created: Date | undefined;
+  lastAccessed: Date | undefined;
 }
 
 /** Checks a secret string and returns its credentials; the message never quotes the value. */
@@ -63,7 +72,10 @@ export function parseCredentials(secretString: string | undefined, what: string)
   return value as Credentials;
 }
 
-/** Secrets Manager access for one secret, with the staging-label rules of the rotation protocol. */
+/**
+ * Secrets Manager access for one secret, with the staging-label rules of the rotation protocol:
+ * the only module that sends Secrets Manager a command.
+ */
 export class SecretStaging {
   constructor(
     private readonly client: SecretsManagerClient,
@@ -88,15 +100,27 @@ export class SecretStaging {
    * Reads the version carrying `stage` (and being `versionId` when given). Returns undefined when
    * no such version or no value exists, which is normal for a pending version before createSecret.
    */
-  async read(stage: Stage, versionId?: string): Promise<SecretVersion | undefined> {
+  read(stage: Stage, versionId?: string): Promise<SecretVersion | undefined> {
+    return this.get(stage, versionId);
+  }
+
+  /** Reads a version by its id alone: one without any label (a rolled-back rotation's) included. */
+  readVersion(versionId: string): Promise<SecretVersion | undefined> {
+    return this.get(undefined, versionId);
+  }
+
+  private async get(
+    stage: Stage | undefined,
+    versionId: string | undefined,
+  ): Promise<SecretVersion | undefined> {
     logger.debug('calling GetSecretValue', { api: 'GetSecretValue', stage, versionId });
     try {
       const output = await this.client.send(
         new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage, VersionId: versionId }),
       );
       if (output.VersionId === undefined)
-        throw new SecretStateError(`GetSecretValue(${stage}) returned no VersionId`);
-      const what = `the ${stage} version ${output.VersionId} of secret ${this.secretId}`;
+        throw new SecretStateError(`GetSecretValue(${stage ?? versionId}) returned no VersionId`);
+      const what = `the ${stage ?? 'unlabelled'} version ${output.VersionId} of secret ${this.secretId}`;
       return { versionId: output.VersionId, credentials: parseCredentials(output.SecretString, what) };
     } catch (error) {
       if (error instanceof ResourceNotFoundException) {
@@ -105,6 +129,34 @@ export class SecretStaging {
       }
       throw error;
     }
+  }
+
+  /** Every version, unlabelled ones included (a rolled-back rotation's may still be on an instance). */
+  async listVersions(): Promise<ListedVersion[]> {
+    const versions: ListedVersion[] = [];
+    let token: string | undefined;
+    do {
+      logger.debug('calling ListSecretVersionIds', { api: 'ListSecretVersionIds' });
+      const page = await this.client.send(
+        new ListSecretVersionIdsCommand({
+          SecretId: this.secretId,
+          NextToken: token,
+          MaxResults: 100,
+          IncludeDeprecated: true,
+        }),
+      );
+      for (const version of page.Versions ?? []) {
+        if (version.VersionId === undefined) continue;
+        versions.push({
+          versionId: version.VersionId,
+          stages: version.VersionStages ?? [],
+          created: version.CreatedDate,
+          lastAccessed: version.LastAccessedDate,
+        });
+      }
+      token = page.NextToken || undefined;
+    } while (token !== undefined);
+    return versions;
   }
 
   /** The AWSCURRENT version; a secret without one can be neither rotated nor repaired. */

@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Candidate } from '../../function/src/candidates.ts';
 import { type ConnectOptions, type DbInstance, DbSession } from '../../function/src/database.ts';
 import { DatabaseError } from '../../function/src/errors.ts';
-import { bringToPassword, type Candidate, type PasswordPlan } from '../../function/src/passwordSetter.ts';
+import { bringToPassword, type PasswordPlan } from '../../function/src/passwordSetter.ts';
 import { MariaDbServer } from '../support/mariadb.ts';
 import { createTestCa } from '../support/tlsCa.ts';
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRdsClient } from '../../function/src/discovery.ts';
+import { createRdsClient } from '../../function/src/environment.ts';
 
 // RDS_HTTPS_PROXY must carry the RDS API calls (and only those) through an HTTP CONNECT proxy.
 let proxy: Server;

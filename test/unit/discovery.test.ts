@@ -1,7 +1,7 @@
 import { type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRdsClient, discoverInstances } from '../../function/src/discovery.ts';
+import { discoverInstances } from '../../function/src/discovery.ts';
 import { DiscoveryError } from '../../function/src/errors.ts';
 import { rdsClient, silenceLogs, stubAwsEnvironment, testConfig } from './helpers.ts';
 
@@ -309,18 +309,5 @@ describe('discoverInstances', () => {
 
     // assess
     await expect(discover).rejects.toMatchObject({ name: 'AccessDenied' });
-  });
-});
-
-describe('createRdsClient', () => {
-  it('builds a client with and without an HTTPS proxy', async () => {
-    // act
-    const direct = createRdsClient({ rdsHttpsProxy: undefined });
-    const proxied = createRdsClient({ rdsHttpsProxy: 'http://proxy.internal:3128' });
-
-    // assess
-    expect(direct).toBeInstanceOf(RDSClient);
-    expect(proxied).toBeInstanceOf(RDSClient);
-    expect(await proxied.config.region()).toBe('us-east-1');
   });
 });

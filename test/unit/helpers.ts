@@ -4,7 +4,8 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { type Config, loadConfig } from '../../function/src/config.ts';
 import { logger } from '../../function/src/logger.ts';
 
@@ -28,6 +29,23 @@ export function secretsClient(): SecretsManagerClient {
 
 export function rdsClient(): RDSClient {
   return new RDSClient(clientOptions);
+}
+
+/**
+ * A mocked Secrets Manager for the calling test file: logs silenced, the mock reset and fake AWS
+ * settings stubbed before each test, the environment restored after it.
+ */
+export function mockSecretsManager() {
+  const mock = mockClient(SecretsManagerClient);
+  beforeAll(() => silenceLogs());
+  beforeEach(() => {
+    mock.reset();
+    stubAwsEnvironment();
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  return mock;
 }
 
 /** The default configuration with `overrides` applied. */

@@ -1,12 +1,11 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretStateError, SecretValueError } from '../../function/src/errors.ts';
 import {
   CURRENT,
@@ -16,30 +15,14 @@ import {
   SecretStaging,
   versionWithStage,
 } from '../../function/src/staging.ts';
-import {
-  invalidParameter,
-  notFound,
-  secretsClient,
-  silenceLogs,
-  stubAwsEnvironment,
-  throttling,
-} from './helpers.ts';
+import { invalidParameter, mockSecretsManager, notFound, secretsClient, throttling } from './helpers.ts';
 
 const SECRET_ID = 'app-db-credentials';
 const TOKEN = '11111111-2222-3333-4444-555555555555';
 const CURRENT_ID = 'aaaaaaaa-0000-0000-0000-000000000001';
 const PASSWORD = 'Zq8!vR#2mK$9pL&4wX*7';
 
-const secretsMock = mockClient(SecretsManagerClient);
-
-beforeAll(() => silenceLogs());
-beforeEach(() => {
-  secretsMock.reset();
-  stubAwsEnvironment();
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const secretsMock = mockSecretsManager();
 
 /** The SecretValueError parseCredentials throws for `secretString`. */
 function parseError(secretString: string | undefined): SecretValueError {
@@ -334,5 +317,49 @@ describe('SecretStaging', () => {
       VersionStage: 'AWSPENDING',
       RemoveFromVersionId: TOKEN,
     });
+  });
+
+  it('reads an unlabelled version by its id alone', async () => {
+    // prepare
+    secretsMock.on(GetSecretValueCommand).resolves({
+      VersionId: TOKEN,
+      SecretString: JSON.stringify({ username: 'app', password: PASSWORD }),
+    });
+    const staging = new SecretStaging(secretsClient(), SECRET_ID);
+
+    // act
+    const version = await staging.readVersion(TOKEN);
+
+    // assess
+    const input = secretsMock.commandCalls(GetSecretValueCommand)[0]?.args[0].input;
+    expect(input).toEqual({ SecretId: SECRET_ID, VersionId: TOKEN });
+    expect(input?.VersionStage).toBeUndefined();
+    expect(version).toEqual({ versionId: TOKEN, credentials: { username: 'app', password: PASSWORD } });
+  });
+
+  it('lists every version over all pages, unlabelled ones included', async () => {
+    // prepare
+    const created = new Date('2026-11-23T08:00:00.000Z');
+    secretsMock
+      .on(ListSecretVersionIdsCommand)
+      .resolvesOnce({
+        Versions: [{ VersionId: CURRENT_ID, VersionStages: [CURRENT], CreatedDate: created }],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ Versions: [{ VersionId: TOKEN }] });
+    const staging = new SecretStaging(secretsClient(), SECRET_ID);
+
+    // act
+    const versions = await staging.listVersions();
+
+    // assess
+    expect(secretsMock.commandCalls(ListSecretVersionIdsCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: SECRET_ID, MaxResults: 100, IncludeDeprecated: true },
+      { SecretId: SECRET_ID, MaxResults: 100, IncludeDeprecated: true, NextToken: 'page-2' },
+    ]);
+    expect(versions).toEqual([
+      { versionId: CURRENT_ID, stages: [CURRENT], created, lastAccessed: undefined },
+      { versionId: TOKEN, stages: [], created: undefined, lastAccessed: undefined },
+    ]);
   });
 });

@@ -1,10 +1,10 @@
-import type { ListedInstanceState } from '../discovery.ts';
 /**
  * What the manual actions return. The invoke client imports these types, so the two cannot
- * drift apart. No field ever holds a password: instances are named by identifier and endpoint,
- * passwords only by their label (`current`, `pending`, `previous`, `provision`).
+ * drift apart. They are a contract with every caller: actions and fields are added, never
+ * renamed. No field ever holds a password: instances are named by identifier and endpoint,
+ * passwords only by their label (`current`, `pending`, `previous`, `provision`, `abandoned`).
  */
-
+import type { ListedInstanceState } from '../discovery.ts';
 import type { InstanceReport } from '../instances.ts';
 import type { BuildInfo } from '../version.ts';
 
@@ -90,5 +90,3 @@ export interface StatusAnswer {
 }
 
 export type ActionAnswer = VersionAnswer | StatusAnswer | WorkAnswer | HealAnswer;
-
-export type { InstanceReport, ListedInstanceState };

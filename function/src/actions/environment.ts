@@ -1,11 +1,21 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config } from '../config.ts';
-import type { Deadline } from '../instances.ts';
+import type { Deadline, InstanceWork } from '../instances.ts';
+import type { SecretStaging } from '../staging.ts';
 
+/** What a manual action runs with; environment.ts builds it per invocation. */
 export interface ActionEnvironment {
   config: Config;
   deadline: Deadline;
-  /** AWS clients are created only by actions that call AWS (`version` touches nothing). */
-  clients: () => { secrets: SecretsManagerClient; rds: RDSClient };
+  /**
+   * Secrets Manager access for the secret the action names. AWS clients are created on first
+   * use only: `version` touches nothing.
+   */
+  staging(secretId: string): SecretStaging;
+  rds(): RDSClient;
+}
+
+/** The environment plus the instance work options, built once by runManualAction. */
+export interface ActionContext extends ActionEnvironment {
+  work: InstanceWork;
 }

@@ -1,12 +1,13 @@
-import { DatabaseError, errorMessage } from '../errors.ts';
+import { type Candidate, readCandidate } from '../candidates.ts';
+import { DatabaseError } from '../errors.ts';
 import { failedReports, type InstanceReport } from '../instances.ts';
 import { logger } from '../logger.ts';
-import { bringToPassword, type Candidate, type PasswordLabel } from '../passwordSetter.ts';
-import { connectOptions } from '../rotation.ts';
+import { bringToPassword, type PasswordPlan } from '../passwordSetter.ts';
 import { PENDING, PREVIOUS, type SecretStaging } from '../staging.ts';
+import { errorMessage } from '../text.ts';
 import type { HealAnswer, PendingState } from './answers.ts';
-import type { ActionEnvironment } from './environment.ts';
-import { provisionCandidate, readAbandoned, readCandidate } from './passwords.ts';
+import type { ActionContext } from './environment.ts';
+import { provisionCandidate, readAbandoned } from './passwords.ts';
 import { listVersions, pendingState } from './pending.ts';
 import type { ActionRequest } from './request.ts';
 import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
@@ -18,19 +19,19 @@ import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from
  * While a rotation may still be running (a fresh AWSPENDING) it changes nothing: healing
  * would undo the rotation's work under its feet.
  */
-export async function heal(request: ActionRequest, env: ActionEnvironment): Promise<HealAnswer> {
+export async function heal(request: ActionRequest, ctx: ActionContext): Promise<HealAnswer> {
   const started = Date.now();
-  const threshold = env.config.stalePendingMinutes;
-  const { secrets, staging, credentials, targets } = await prepareWork(request, env);
+  const threshold = ctx.config.stalePendingMinutes;
+  const { staging, username, current, targets } = await prepareWork(request, ctx);
   const description = await staging.describe();
-  const { versions, listError } = await listVersions(secrets, description);
+  const { versions, listError } = await listVersions(staging, description);
   const pending = pendingState(versions, threshold, new Date(), listError);
 
   if (pending !== null && !pending.stale) {
-    const message =
+    const summary =
       `a rotation may be in progress (AWSPENDING on version ${pending.versionId}: ${pending.rule}); ` +
       'heal changed nothing. Run it again once the rotation has ended or "status" shows AWSPENDING as stale.';
-    const answer = workAnswer(request, request.secretId, started, [], targets, () => message, true);
+    const answer = workAnswer({ request, started, reports: [], targets, summary, otherFailure: true });
     const kept = {
       ...pending,
       label: 'kept' as const,
@@ -39,31 +40,29 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
     return { ...answer, action: 'heal', pending: kept };
   }
 
-  const { username, password } = credentials;
   const candidates = [
     pending && !pending.onCurrent
       ? await readCandidate(staging, PENDING, username, pending.versionId)
       : undefined,
     await readCandidate(staging, PREVIOUS, username),
-    provisionCandidate(env.config),
+    provisionCandidate(ctx.config),
   ].filter((candidate): candidate is Candidate => candidate !== undefined);
-  const abandoned = await readAbandoned(secrets, description.arn, versions, username);
+  const abandoned = await readAbandoned(staging, versions, username);
   logger.info('heal candidates', {
     candidates: candidates.map((c) => c.label),
     abandonedVersions: abandoned.length,
   });
 
-  const options = connectOptions(env.config);
-  const reports = await runOnTargets(env, request, targets, async (instance) => {
-    const plan = {
-      username,
-      target: { label: 'current' as const, password },
-      order: ['current', 'pending', 'previous', 'provision'] as PasswordLabel[],
-      candidates,
-      dryRun: request.dryRun,
-    };
+  const plan: PasswordPlan = {
+    username,
+    target: current,
+    order: ['current', 'pending', 'previous', 'provision'],
+    candidates,
+    dryRun: request.dryRun,
+  };
+  const reports = await runOnTargets(ctx, request, targets, async (instance) => {
     try {
-      return await bringToPassword(instance, plan, options);
+      return await bringToPassword(instance, plan, ctx.work.connect);
     } catch (error) {
       if (!(error instanceof DatabaseError && error.kind === 'auth') || abandoned.length === 0) throw error;
       // Only an instance that refuses every labelled password pays these extra logins.
@@ -72,7 +71,7 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
           return await bringToPassword(
             instance,
             { ...plan, order: ['abandoned'], candidates: [candidate] },
-            options,
+            ctx.work.connect,
           );
         } catch (inner) {
           if (!(inner instanceof DatabaseError && inner.kind === 'auth')) throw inner;
@@ -81,30 +80,31 @@ export async function heal(request: ActionRequest, env: ActionEnvironment): Prom
       throw new DatabaseError(
         'auth',
         `${error.message}, nor the password of ${abandoned.length} rolled-back rotation version(s)`,
+        error.code,
+        { cause: error },
       );
     }
   });
-  const pendingOutcome = pending && (await settlePending(staging, pending, request, reports));
-  // Failing to remove a stale label is a failure: it blocks every future rotation.
-  const removalFailed = pendingOutcome?.labelReason.startsWith(REMOVAL_FAILED) === true;
-  const answer = workAnswer(
+  const settled = pending && (await settlePending(staging, pending, request, reports));
+  const parts = [dryRunNote(request, countOutcomes(reports))];
+  if (settled) parts.push(`stale AWSPENDING ${settled.state.label}: ${settled.state.labelReason}`);
+  const answer = workAnswer({
     request,
-    request.secretId,
     started,
     reports,
     targets,
-    (r) => {
-      const parts = [dryRunNote(request, countOutcomes(r))];
-      if (pendingOutcome)
-        parts.push(`stale AWSPENDING ${pendingOutcome.label}: ${pendingOutcome.labelReason}`);
-      return parts.join('; ');
-    },
-    removalFailed,
-  );
-  return { ...answer, action: 'heal', pending: pendingOutcome };
+    summary: parts.join('; '),
+    // Failing to remove a stale label is a failure: it blocks every future rotation.
+    otherFailure: settled?.removalFailed === true,
+  });
+  return { ...answer, action: 'heal', pending: settled?.state ?? null };
 }
 
-const REMOVAL_FAILED = 'removing it failed';
+/** What heal did about a stale AWSPENDING, and whether removing it was tried and failed. */
+interface Settled {
+  state: NonNullable<HealAnswer['pending']>;
+  removalFailed: boolean;
+}
 
 /**
  * Removes the stale AWSPENDING label, unless an instance may still need its password to be
@@ -115,8 +115,11 @@ async function settlePending(
   pending: PendingState,
   request: ActionRequest,
   reports: InstanceReport[],
-): Promise<NonNullable<HealAnswer['pending']>> {
-  const keep = (labelReason: string) => ({ ...pending, label: 'kept' as const, labelReason });
+): Promise<Settled> {
+  const keep = (labelReason: string, removalFailed = false): Settled => ({
+    state: { ...pending, label: 'kept', labelReason },
+    removalFailed,
+  });
   if (!pending.onCurrent) {
     if (request.instances !== undefined) {
       return keep('heal ran on named instances only; run it on every instance to remove the label');
@@ -126,17 +129,23 @@ async function settlePending(
     }
   }
   if (request.dryRun) {
-    return { ...pending, label: 'would-remove', labelReason: 'a dry run removes nothing' };
+    return {
+      state: { ...pending, label: 'would-remove', labelReason: 'a dry run removes nothing' },
+      removalFailed: false,
+    };
   }
   try {
     await staging.removeStage(PENDING, pending.versionId);
   } catch (error) {
-    return keep(`${REMOVAL_FAILED}: ${errorMessage(error)}`);
+    return keep(`removing it failed: ${errorMessage(error)}`, true);
   }
   logger.info('stale AWSPENDING removed', { versionId: pending.versionId });
   return {
-    ...pending,
-    label: 'removed',
-    labelReason: 'no rotation is running for it; new rotations can start',
+    state: {
+      ...pending,
+      label: 'removed',
+      labelReason: 'no rotation is running for it; new rotations can start',
+    },
+    removalFailed: false,
   };
 }

@@ -1,35 +1,10 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Candidate } from '../candidates.ts';
 import type { Config } from '../config.ts';
-import { ConfigError, errorMessage } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { logger, registerSensitive } from '../logger.ts';
-import type { Candidate } from '../passwordSetter.ts';
-import { CURRENT, PENDING, type PREVIOUS, parseCredentials, type SecretStaging } from '../staging.ts';
+import { CURRENT, type SecretStaging } from '../staging.ts';
+import { errorMessage } from '../text.ts';
 import type { VersionState } from './answers.ts';
-
-/**
- * A way back in for an instance left behind; a missing or malformed version is no candidate,
- * and neither is one for another user (its password would never work for this one).
- */
-export async function readCandidate(
-  staging: SecretStaging,
-  stage: typeof PENDING | typeof PREVIOUS,
-  username: string,
-  versionId?: string,
-): Promise<Candidate | undefined> {
-  const label = stage === PENDING ? 'pending' : 'previous';
-  try {
-    const version = await staging.read(stage, versionId);
-    if (version === undefined) return undefined;
-    if (version.credentials.username !== username) {
-      logger.warn(`ignoring the ${stage} version: it is for another user`, { versionId: version.versionId });
-      return undefined;
-    }
-    return { label, password: version.credentials.password };
-  } catch (error) {
-    logger.warn(`ignoring the ${stage} version`, { error: errorMessage(error) });
-    return undefined;
-  }
-}
 
 /** The default provision password as a candidate, registered for redaction. */
 export function provisionCandidate(config: Config): Candidate | undefined {
@@ -59,8 +34,7 @@ const MAX_ABANDONED = 3;
  * not reach may still hold one of them. Each is read by its version id: it has no label.
  */
 export async function readAbandoned(
-  client: SecretsManagerClient,
-  secretId: string,
+  staging: SecretStaging,
   versions: VersionState[],
   username: string,
 ): Promise<Candidate[]> {
@@ -72,16 +46,9 @@ export async function readAbandoned(
   const candidates: Candidate[] = [];
   for (const version of abandoned) {
     try {
-      logger.debug('calling GetSecretValue', { api: 'GetSecretValue', versionId: version.versionId });
-      const output = await client.send(
-        new GetSecretValueCommand({ SecretId: secretId, VersionId: version.versionId }),
-      );
-      const credentials = parseCredentials(
-        output.SecretString,
-        `version ${version.versionId} of secret ${secretId}`,
-      );
-      if (credentials.username === username)
-        candidates.push({ label: 'abandoned', password: credentials.password });
+      const stored = await staging.readVersion(version.versionId);
+      if (stored?.credentials.username === username)
+        candidates.push({ label: 'abandoned', password: stored.credentials.password });
     } catch (error) {
       logger.warn('ignoring an unlabelled version', {
         versionId: version.versionId,

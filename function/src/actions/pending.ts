@@ -1,7 +1,12 @@
-import { ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { CURRENT, PENDING, type SecretDescription } from '../staging.ts';
+import {
+  CURRENT,
+  type ListedVersion,
+  PENDING,
+  type SecretDescription,
+  type SecretStaging,
+} from '../staging.ts';
+import { errorMessage } from '../text.ts';
 import type { PendingState, VersionState } from './answers.ts';
 
 /**
@@ -9,38 +14,27 @@ import type { PendingState, VersionState } from './answers.ts';
  * null when ListSecretVersionIds is refused.
  */
 export async function listVersions(
-  client: SecretsManagerClient,
+  staging: SecretStaging,
   description: SecretDescription,
 ): Promise<{ versions: VersionState[]; listError?: string }> {
-  const dates = new Map<string, { created: string | null; lastAccessed: string | null; stages: string[] }>();
+  let listing: ListedVersion[] = [];
   let listError: string | undefined;
   try {
-    let token: string | undefined;
-    do {
-      logger.debug('calling ListSecretVersionIds', { api: 'ListSecretVersionIds' });
-      const page = await client.send(
-        new ListSecretVersionIdsCommand({
-          SecretId: description.arn,
-          NextToken: token,
-          MaxResults: 100,
-          // Versions without a label too: a rolled-back rotation's version may still be on an instance.
-          IncludeDeprecated: true,
-        }),
-      );
-      for (const version of page.Versions ?? []) {
-        if (version.VersionId === undefined) continue;
-        dates.set(version.VersionId, {
-          created: version.CreatedDate?.toISOString() ?? null,
-          lastAccessed: version.LastAccessedDate?.toISOString() ?? null,
-          stages: version.VersionStages ?? [],
-        });
-      }
-      token = page.NextToken || undefined;
-    } while (token !== undefined);
+    listing = await staging.listVersions();
   } catch (error) {
     listError = `${(error as Error).name}: ${errorMessage(error)}`;
     logger.warn('ListSecretVersionIds failed; version dates unknown', { error: listError });
   }
+  const dates = new Map(
+    listing.map((version) => [
+      version.versionId,
+      {
+        created: version.created?.toISOString() ?? null,
+        lastAccessed: version.lastAccessed?.toISOString() ?? null,
+        stages: version.stages,
+      },
+    ]),
+  );
   // DescribeSecret's labels win (they are what the rotation reads); the list adds unlabelled versions.
   const labels = new Map(Object.entries(description.versions));
   for (const [versionId, listed] of dates) if (!labels.has(versionId)) labels.set(versionId, listed.stages);

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
-import { describeValue, InvalidEventError, quoteIfPlain } from '../errors.ts';
+import { InvalidEventError } from '../errors.ts';
 import type { ManualEvent } from '../events.ts';
+import { describeValue, quoteIfPlain } from '../text.ts';
 import type { ActionName } from './answers.ts';
 
 /** A manual event after every field was checked. */

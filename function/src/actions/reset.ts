@@ -1,7 +1,6 @@
 import { bringToPassword } from '../passwordSetter.ts';
-import { connectOptions } from '../rotation.ts';
 import type { WorkAnswer } from './answers.ts';
-import type { ActionEnvironment } from './environment.ts';
+import type { ActionContext } from './environment.ts';
 import { requireProvision } from './passwords.ts';
 import type { ActionRequest } from './request.ts';
 import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
@@ -11,25 +10,28 @@ import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from
  * accepts the default provision password is set to AWSCURRENT and checked with a new
  * connection; one that accepts neither is reported, never guessed at.
  */
-export async function reset(request: ActionRequest, env: ActionEnvironment): Promise<WorkAnswer> {
+export async function reset(request: ActionRequest, ctx: ActionContext): Promise<WorkAnswer> {
   const started = Date.now();
-  const provision = requireProvision(env.config, 'reset');
-  const { credentials, targets } = await prepareWork(request, env);
-  const { username, password } = credentials;
-  const reports = await runOnTargets(env, request, targets, (instance) =>
+  const provision = requireProvision(ctx.config, 'reset');
+  const { username, current, targets } = await prepareWork(request, ctx);
+  const reports = await runOnTargets(ctx, request, targets, (instance) =>
     bringToPassword(
       instance,
       {
         username,
-        target: { label: 'current', password },
+        target: current,
         order: ['current', 'provision'],
         candidates: [provision],
         dryRun: request.dryRun,
       },
-      connectOptions(env.config),
+      ctx.work.connect,
     ),
   );
-  return workAnswer(request, request.secretId, started, reports, targets, (r) =>
-    dryRunNote(request, countOutcomes(r)),
-  );
+  return workAnswer({
+    request,
+    started,
+    reports,
+    targets,
+    summary: dryRunNote(request, countOutcomes(reports)),
+  });
 }

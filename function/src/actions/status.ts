@@ -1,8 +1,7 @@
 import { listInstances } from '../discovery.ts';
 import { logger } from '../logger.ts';
-import { SecretStaging } from '../staging.ts';
 import type { StatusAnswer } from './answers.ts';
-import type { ActionEnvironment } from './environment.ts';
+import type { ActionContext } from './environment.ts';
 import { listVersions, pendingState } from './pending.ts';
 import type { ActionRequest } from './request.ts';
 
@@ -11,14 +10,16 @@ import type { ActionRequest } from './request.ts';
  * the instances with their RDS status. Reads no secret value and logs in nowhere. `ok` is false
  * when something needs a person (listed in `attention`).
  */
-export async function status(request: ActionRequest, env: ActionEnvironment): Promise<StatusAnswer> {
+export async function status(request: ActionRequest, ctx: ActionContext): Promise<StatusAnswer> {
   const started = Date.now();
-  const threshold = env.config.stalePendingMinutes;
-  const { secrets, rds } = env.clients();
-  const description = await new SecretStaging(secrets, request.secretId).describe();
-  const { versions, listError } = await listVersions(secrets, description);
+  const threshold = ctx.config.stalePendingMinutes;
+  const staging = ctx.staging(request.secretId);
+  const description = await staging.describe();
+  const { versions, listError } = await listVersions(staging, description);
   const pending = pendingState(versions, threshold, new Date(), listError);
-  const instances = (await listInstances(env.config, rds)).map(({ target: _target, ...listed }) => listed);
+  const instances = (await listInstances(ctx.config, ctx.rds())).map(
+    ({ target: _target, ...listed }) => listed,
+  );
   const raw = description.raw;
 
   const attention: string[] = [];

@@ -1,7 +1,8 @@
 import type { DbInstance } from '../database.ts';
 import type { ListedInstance } from '../discovery.ts';
-import { InvalidEventError, quoteIfPlain } from '../errors.ts';
+import { InvalidEventError } from '../errors.ts';
 import type { InstanceReport } from '../instances.ts';
+import { quoteIfPlain } from '../text.ts';
 import type { NotIncluded } from './answers.ts';
 
 export interface Targets {

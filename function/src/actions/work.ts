@@ -1,21 +1,27 @@
+import { type Candidate, currentCandidate } from '../candidates.ts';
 import type { DbInstance } from '../database.ts';
 import { listInstances } from '../discovery.ts';
 import { failedReports, forEachInstance, type InstanceReport, type WorkResult } from '../instances.ts';
 import { logger } from '../logger.ts';
-import { runOptions } from '../rotation.ts';
-import { SecretStaging } from '../staging.ts';
+import type { SecretStaging } from '../staging.ts';
 import type { WorkAnswer } from './answers.ts';
-import type { ActionEnvironment } from './environment.ts';
+import type { ActionContext } from './environment.ts';
 import type { ActionRequest } from './request.ts';
 import { selectTargets, type Targets } from './targets.ts';
 
-/** What verify, reset and heal start from: the secret's current credentials and the instances to work on. */
-export async function prepareWork(request: ActionRequest, env: ActionEnvironment) {
-  const { secrets, rds } = env.clients();
-  const staging = new SecretStaging(secrets, request.secretId);
-  const { credentials } = await staging.readCurrent();
-  const targets = selectTargets(await listInstances(env.config, rds), request.instances);
-  return { secrets, staging, credentials, targets };
+/** What verify, reset and heal start from: the secret's current password and the instances to work on. */
+interface PreparedWork {
+  staging: SecretStaging;
+  username: string;
+  current: Candidate;
+  targets: Targets;
+}
+
+export async function prepareWork(request: ActionRequest, ctx: ActionContext): Promise<PreparedWork> {
+  const staging = ctx.staging(request.secretId);
+  const current = await staging.readCurrent();
+  const targets = selectTargets(await listInstances(ctx.config, ctx.rds()), request.instances);
+  return { staging, username: current.credentials.username, current: currentCandidate(current), targets };
 }
 
 /** The summary of a dry run says so first: nothing it reports was changed. */
@@ -25,39 +31,43 @@ export function dryRunNote(request: ActionRequest, summary: string): string {
 
 /** Runs `work` on the targets (parallel, retries, deadline) and puts the reports in the answer's order. */
 export async function runOnTargets(
-  env: ActionEnvironment,
+  ctx: ActionContext,
   request: ActionRequest,
   targets: Targets,
   work: (instance: DbInstance) => Promise<WorkResult>,
 ): Promise<InstanceReport[]> {
-  const reports = await forEachInstance(targets.work, work, runOptions(env, request.action));
+  const reports = await forEachInstance(targets.work, work, ctx.work.run(request.action));
   return [...reports, ...targets.unavailable].sort((a, b) => a.instance.localeCompare(b.instance));
 }
 
-/** The common answer of verify, reset and heal; `ok` is false when any instance failed or was skipped. */
-export function workAnswer(
-  request: ActionRequest,
-  secretId: string,
-  started: number,
-  reports: InstanceReport[],
-  targets: Targets,
-  summary: (reports: InstanceReport[]) => string,
+interface WorkAnswerParts {
+  request: ActionRequest;
+  /** Date.now() when the action started. */
+  started: number;
+  reports: InstanceReport[];
+  targets: Targets;
+  /** One line for people: what happened overall (the failures are appended). */
+  summary: string;
   /** A failure beyond the instances' (heal: a rotation in progress, a label it could not remove). */
-  otherFailure = false,
-): WorkAnswer {
+  otherFailure?: boolean;
+}
+
+/** The common answer of verify, reset and heal; `ok` is false when any instance failed or was skipped. */
+export function workAnswer(parts: WorkAnswerParts): WorkAnswer {
+  const { request, reports, summary } = parts;
   const failed = failedReports(reports);
   const answer: WorkAnswer = {
     action: request.action as WorkAnswer['action'],
-    ok: failed.length === 0 && !otherFailure,
-    secretId,
+    ok: failed.length === 0 && parts.otherFailure !== true,
+    secretId: request.secretId,
     dryRun: request.dryRun,
     message:
       failed.length === 0
-        ? summary(reports)
-        : `${summary(reports)}; FAILED on ${failed.length} of ${reports.length}: ${failed.map((r) => r.instance).join(', ')}`,
+        ? summary
+        : `${summary}; FAILED on ${failed.length} of ${reports.length}: ${failed.map((r) => r.instance).join(', ')}`,
     instances: reports,
-    notIncluded: targets.notIncluded,
-    ms: Date.now() - started,
+    notIncluded: parts.targets.notIncluded,
+    ms: Date.now() - parts.started,
   };
   logger.info(`${request.action} ${answer.ok ? 'succeeded' : 'failed'}`, {
     summary: answer.message,
