@@ -61,9 +61,14 @@ export function parseCommandLine<O extends Record<string, OptionSpec>>(
   // Not strict: every token comes back, so that the errors below can say what is wrong in the
   // convention's words rather than Node's.
   const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
-  if (tokens.some((token) => token.kind === 'option' && token.name === 'help' && token.value === undefined)) {
-    return 'help';
-  }
+  // `--name --help` hands "--help" to --name as its value: the user wants help all the same.
+  const asksForHelp = tokens.some(
+    (token) =>
+      token.kind === 'option' &&
+      ((token.name === 'help' && token.value === undefined) ||
+        (token.inlineValue === false && (token.value === '--help' || token.value === '-h'))),
+  );
+  if (asksForHelp) return 'help';
   const values: Record<string, unknown> = {};
   const positionals: string[] = [];
   for (const token of tokens) {
