@@ -56,6 +56,8 @@ export interface FreshProcessOptions {
   preloads?: string[];
   /** Stack traces in the TypeScript sources (default); loading the map costs memory. */
   sourceMaps?: boolean;
+  /** Collect the function's log lines (default); without, its stdout goes nowhere. */
+  collectLogs?: boolean;
 }
 
 /** Runs one invocation of the bundle's handler `entry` in a new Node process, as a cold Lambda. */
@@ -84,17 +86,17 @@ export async function invokeInFreshProcess(
           ...env,
           INVOKE_RESULT_FILE: resultFile,
         },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', options.collectLogs === false ? 'ignore' : 'pipe', 'pipe'],
       },
     );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stdin.end(JSON.stringify(event));
+    child.stdin?.end(JSON.stringify(event));
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5_000);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(killer);

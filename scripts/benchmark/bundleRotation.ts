@@ -32,10 +32,11 @@ export async function measureBundleRotation(
       LOG_LEVEL: 'INFO',
       BENCH_RSS_FILE: rssFile,
     };
-    // No source maps: loading one would add its size to the very memory measured here.
+    // Neither a source map nor a pipe for the logs: they would add to the very memory measured here.
     const invocation = await invokeInFreshProcess(join(app.invoker.dir, 'index.mjs'), event, env, {
       preloads: [RSS_PRELOAD],
       sourceMaps: false,
+      collectLogs: false,
     });
     try {
       const step = (event as { Step: string }).Step;
