@@ -8,6 +8,20 @@ import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFi
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
+import { command, readCommandLine } from './cli/commandLine.ts';
+
+const USAGE = `Usage: scripts/build
+
+Bundles the rotation function (function/src) into dist/function.zip, the same bytes for the same
+commit, and prints its SHA-256 in hex and in base64 (Terraform's source_code_hash). Also writes
+dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes).
+
+  -h, --help  this text
+
+Environment: FUNCTION_VERSION replaces the version from package.json; DIST_DIR another output
+directory than dist/.`;
+
+readCommandLine(command({ name: 'scripts/build', usage: USAGE, options: {} }), () => undefined);
 
 const root = join(import.meta.dirname, '..');
 // DIST_DIR lets the reproducibility test build twice into separate directories.

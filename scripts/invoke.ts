@@ -1,17 +1,21 @@
 /**
- * Invokes a manual action of the rotation function (DESIGN 3.4) and prints its answer as a table
+ * Invokes a manual action of the rotation function and prints its answer as a table
  * (or the raw JSON with --json). Exits non-zero when the action failed on any instance, when the
  * function raised an error, or when the invocation itself failed. See `scripts/invoke --help`.
  */
-import { pathToFileURL } from 'node:url';
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+// The SDK is loaded once the command line is known to be right: --help and mistakes answer at once.
+import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type {
   ActionAnswer,
+  ActionName,
   HealAnswer,
   StatusAnswer,
   VersionAnswer,
   WorkAnswer,
 } from '../function/src/actions/answers.ts';
+import { command, nameList, oneOf, parseCommandLine, UsageError, usageLine } from './cli/commandLine.ts';
+import { isMainModule } from './cli/mainModule.ts';
+import { textTable } from './cli/table.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3 } as const;
 
@@ -46,13 +50,31 @@ Exit status:
   3  the function raised an error (bad event, configuration, AWS) or the invocation failed
      (throttled, access denied, function not found)`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+// A record, so that this fails to compile when the function gains or loses an action.
+const ACTION_NAMES: Record<ActionName, true> = {
+  version: true,
+  status: true,
+  verify: true,
+  reset: true,
+  heal: true,
+};
+const ACTIONS = Object.keys(ACTION_NAMES) as ActionName[];
+
+const COMMAND = command({
+  name: 'scripts/invoke',
+  usage: HELP,
+  options: {
+    instances: { type: 'string', multiple: true },
+    'secret-id': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  maxPositionals: Number.POSITIVE_INFINITY,
+});
 
 export interface InvokeArgs {
   target: string;
-  action: string;
+  action: ActionName;
   instances?: string[];
   secretId?: string;
   dryRun: boolean;
@@ -61,65 +83,25 @@ export interface InvokeArgs {
 
 /** Parses the command line; `help` when --help was asked for. Throws UsageError. */
 export function parseArgs(argv: string[]): InvokeArgs | 'help' {
-  const positional: string[] = [];
-  const args: Omit<InvokeArgs, 'target' | 'action'> = { dryRun: false, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] as string;
-    if (!raw.startsWith('-') || raw === '-') {
-      positional.push(raw);
-      continue;
-    }
-    const [flag, inline] = raw.includes('=')
-      ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)]
-      : [raw];
-    const value = (): string => {
-      const next = inline ?? argv[++i];
-      if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) {
-        throw new UsageError(`${flag} needs a value`);
-      }
-      return next;
-    };
-    const noValue = () => {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--instances': {
-        const instances = value()
-          .split(',')
-          .map((name) => name.trim())
-          .filter((name) => name !== '');
-        if (instances.length === 0)
-          throw new UsageError('--instances needs at least one instance identifier');
-        args.instances = [...(args.instances ?? []), ...instances];
-        break;
-      }
-      case '--secret-id':
-        args.secretId = value();
-        break;
-      case '--dry-run':
-        noValue();
-        args.dryRun = true;
-        break;
-      case '--json':
-        noValue();
-        args.json = true;
-        break;
-      default:
-        throw new UsageError(
-          `unknown option ${flag}; options: --instances, --secret-id, --dry-run, --json, --help`,
-        );
-    }
-  }
-  if (positional.length !== 2) {
+  const parsed = parseCommandLine(COMMAND, argv);
+  if (parsed === 'help') return 'help';
+  const { values, positionals } = parsed;
+  if (positionals.length !== 2) {
     throw new UsageError(
-      `expected <function-name-or-arn> <action>, got ${positional.length} argument(s); see --help`,
+      `expected <function-name-or-arn> <action>, got ${positionals.length} argument(s); see --help`,
     );
   }
-  const [target, action] = positional as [string, string];
-  return { target, action, ...args };
+  const [target, action] = positionals as [string, string];
+  const args: InvokeArgs = {
+    target,
+    action: oneOf('action', action, ACTIONS),
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+  };
+  const instances = nameList('--instances', values.instances, 'instance identifier');
+  if (instances !== undefined) args.instances = instances;
+  if (values['secret-id'] !== undefined) args.secretId = values['secret-id'];
+  return args;
 }
 
 /** The manual event; fields not given are left out so that the function applies its defaults. */
@@ -129,23 +111,6 @@ export function buildEvent(args: InvokeArgs): Record<string, unknown> {
   if (args.instances !== undefined) event.instances = args.instances;
   if (args.dryRun) event.dryRun = true;
   return event;
-}
-
-/** Left-aligned columns separated by two spaces; empty cells stay empty. */
-export function table(headers: string[], rows: (string | number | undefined | null)[][]): string {
-  const cells = [
-    headers,
-    ...rows.map((row) => row.map((cell) => (cell === undefined || cell === null ? '' : String(cell)))),
-  ];
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  return cells
-    .map((row) =>
-      row
-        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 /** A readable rendering of any action's answer; unknown shapes are printed as JSON. */
@@ -166,7 +131,7 @@ export function formatTable(answer: unknown): string {
 }
 
 function formatVersion(answer: VersionAnswer): string {
-  return table(['VERSION', 'COMMIT', 'BUILT'], [[answer.version, answer.commit, answer.buildTime]]);
+  return textTable(['VERSION', 'COMMIT', 'BUILT'], [[answer.version, answer.commit, answer.buildTime]]);
 }
 
 function formatStatus(answer: StatusAnswer): string {
@@ -186,7 +151,7 @@ function formatStatus(answer: StatusAnswer): string {
     `last rotated:  ${rotation.lastRotated ?? 'never'}`,
     `next rotation: ${rotation.nextRotation ?? 'none scheduled'}`,
     '',
-    table(
+    textTable(
       ['VERSION', 'LABELS', 'CREATED'],
       answer.versions.map((v) => [v.versionId, v.stages.join(',') || '-', v.created ?? 'unknown']),
     ),
@@ -197,7 +162,7 @@ function formatStatus(answer: StatusAnswer): string {
     '',
     answer.instances.length === 0
       ? 'instances:     none discovered'
-      : table(
+      : textTable(
           ['INSTANCE', 'ENDPOINT', 'RDS STATUS', 'ROTATION', 'NOTE'],
           answer.instances.map((i) => [i.instance, i.endpoint ?? '-', i.rdsStatus, i.outcome, i.note]),
         ),
@@ -216,7 +181,7 @@ function formatWork(answer: WorkAnswer): string {
   if (answer.instances.length > 0) {
     lines.push(
       '',
-      table(
+      textTable(
         ['INSTANCE', 'ENDPOINT', 'OUTCOME', 'FROM', 'ATTEMPTS', 'MS', 'ERROR'],
         answer.instances.map((i) => [i.instance, i.endpoint, i.outcome, i.from, i.attempts, i.ms, i.error]),
       ),
@@ -250,13 +215,15 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   try {
     args = parseArgs(argv);
   } catch (error) {
-    err(`scripts/invoke: ${(error as Error).message}`);
+    if (!(error instanceof UsageError)) throw error;
+    err(usageLine(COMMAND.name, error));
     return EXIT.usage;
   }
   if (args === 'help') {
     out(HELP);
     return EXIT.ok;
   }
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
   const client = options.client ?? new LambdaClient({});
   let response: InvokeCommandOutput;
   try {
@@ -292,6 +259,4 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
   return (payload as ActionAnswer | undefined)?.ok === true ? EXIT.ok : EXIT.failed;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await run(process.argv.slice(2));
-}
+if (isMainModule(import.meta)) process.exitCode = await run(process.argv.slice(2));

@@ -5,8 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// The SDK is loaded once the command line is known to be right: --help and mistakes answer at once.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { command, matching, readCommandLine, required } from './cli/commandLine.ts';
+import { isMainModule } from './cli/mainModule.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -19,8 +21,21 @@ An existing object for that version is never overwritten: release a new version 
   --prefix      key prefix (default: mysql-password-rotation)
   --version     release version (default: "version" in package.json)
   --skip-build  upload the dist/function.zip that is already built
+  -h, --help    this text
 
-AWS credentials, region and endpoint come from the standard AWS variables and profile.`;
+AWS credentials, region and endpoint come from the standard AWS variables and profile
+(AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, ...).`;
+
+const COMMAND = command({
+  name: 'scripts/release',
+  usage: USAGE,
+  options: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    version: { type: 'string' },
+    'skip-build': { type: 'boolean' },
+  },
+});
 
 export interface ReleaseOptions {
   bucket: string;
@@ -37,6 +52,7 @@ export interface Release {
 
 /** Uploads the zip unless the key already exists; throws with what to do instead. */
 export async function release(s3: S3Client, zip: Buffer, sha256Base64: string, options: ReleaseOptions) {
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const key = `${options.prefix.replace(/\/+$/, '')}/${options.version}/function.zip`;
   if (await exists(s3, options.bucket, key)) {
     throw new Error(
@@ -64,6 +80,7 @@ export async function release(s3: S3Client, zip: Buffer, sha256Base64: string, o
 }
 
 async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const { HeadObjectCommand, NotFound } = await import('@aws-sdk/client-s3');
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
@@ -74,43 +91,42 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      bucket: { type: 'string' },
-      prefix: { type: 'string', default: 'mysql-password-rotation' },
-      version: { type: 'string' },
-      'skip-build': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.bucket) {
-    console.error(`--bucket is required\n\n${USAGE}`);
-    return 2;
-  }
   const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
     .version;
-  const version = values.version ?? packageVersion;
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(version)) {
-    console.error(`--version must be letters, digits, dots, plus, underscores or hyphens, got "${version}"`);
-    return 2;
-  }
-  if (!values['skip-build']) {
-    execFileSync(join(root, 'scripts/build'), {
-      stdio: 'inherit',
-      env: { ...process.env, FUNCTION_VERSION: version },
-    });
-  }
-  const zip = readFileSync(join(root, 'dist/function.zip'));
-  const built = JSON.parse(readFileSync(join(root, 'dist/build.json'), 'utf8')) as { sha256Base64: string };
+  const options = readCommandLine(COMMAND, ({ values }) => ({
+    bucket: required('--bucket', values.bucket),
+    prefix: values.prefix ?? 'mysql-password-rotation',
+    version: matching(
+      '--version',
+      values.version ?? packageVersion,
+      /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/,
+      'letters, digits, dots, plus, underscores or hyphens',
+    ),
+    skipBuild: values['skip-build'] === true,
+  }));
+  const { version } = options;
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const s3 = new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
   try {
+    // Checked first: without a region nothing can be uploaded, and the build would be for nothing.
+    const region = await s3.config.region().catch(() => undefined);
+    if (region === undefined) {
+      console.error(
+        "release failed: no AWS region; set AWS_REGION to the bucket's region (or give the AWS_PROFILE's config a region)",
+      );
+      return 1;
+    }
+    if (!options.skipBuild) {
+      execFileSync(join(root, 'scripts/build'), {
+        stdio: 'inherit',
+        env: { ...process.env, FUNCTION_VERSION: version },
+      });
+    }
+    const zip = readFileSync(join(root, 'dist/function.zip'));
+    const built = JSON.parse(readFileSync(join(root, 'dist/build.json'), 'utf8')) as { sha256Base64: string };
     const result = await release(s3, zip, built.sha256Base64, {
-      bucket: values.bucket,
-      prefix: values.prefix,
+      bucket: options.bucket,
+      prefix: options.prefix,
       version,
     });
     console.log(`Uploaded s3://${result.s3_bucket}/${result.s3_key}\n\nModule inputs:`);
@@ -127,4 +143,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.filename === process.argv[1]) process.exitCode = await main();
+if (isMainModule(import.meta)) process.exitCode = await main();

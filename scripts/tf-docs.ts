@@ -1,9 +1,23 @@
 // Generates the README's requirements, inputs and outputs tables from the module's .tf files
 // (the tables terraform-docs writes, between the same markers).
-// Usage: scripts/tf-docs [--check] [module directory, default: the repository root]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { command, readCommandLine, UsageError } from './cli/commandLine.ts';
+import { isMainModule } from './cli/mainModule.ts';
+
+const COMMAND = command({
+  name: 'scripts/tf-docs',
+  usage: `Usage: scripts/tf-docs [--check] [MODULE_DIR]
+
+Writes the requirements, inputs and outputs tables of the Terraform module in MODULE_DIR (default:
+the repository root) into its README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->.
+
+  --check     change nothing; exit 1 when the README's tables differ from the code
+  -h, --help  this text`,
+  options: { check: { type: 'boolean' } },
+  maxPositionals: 1,
+});
 
 const BEGIN = '<!-- BEGIN_TF_DOCS -->';
 const END = '<!-- END_TF_DOCS -->';
@@ -128,9 +142,13 @@ export function insertDocs(readme: string, docs: string): string {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const check = args.includes('--check');
-  const dir = resolve(args.find((arg) => arg !== '--check') ?? join(import.meta.dirname, '..'));
+  const { check, dir } = readCommandLine(COMMAND, ({ values, positionals }) => {
+    const dir = resolve(positionals[0] ?? join(import.meta.dirname, '..'));
+    if (!existsSync(join(dir, 'variables.tf'))) {
+      throw new UsageError(`${dir} holds no variables.tf; give the directory of a Terraform module`);
+    }
+    return { check: values.check === true, dir };
+  });
   const readmePath = join(dir, 'README.md');
   let readme = '';
   try {
@@ -149,6 +167,4 @@ async function main(): Promise<void> {
   console.log(`${readmePath}: tables updated`);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  await main();
-}
+if (isMainModule(import.meta)) await main();

@@ -11,9 +11,6 @@ import { finishSecret } from './steps/finishSecret.ts';
 import { setSecret } from './steps/setSecret.ts';
 import { testSecret } from './steps/testSecret.ts';
 
-// scripts/bench.ts names the steps by this module's type.
-export type { RotationStep };
-
 /** What one rotation step runs with; environment.ts builds it per invocation. */
 export interface RotationEnvironment {
   config: Config;

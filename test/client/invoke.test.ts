@@ -351,22 +351,34 @@ describe('run', () => {
   });
 
   it('exits 3 and prints the error when the function raised one', async () => {
+    // A deployed function older than this command may not know an action the command offers.
     answers(
       {
         errorType: 'InvalidEventError',
-        errorMessage: 'unknown action "explode"; valid actions: version, status, verify, reset, heal',
-        trace: ['InvalidEventError: unknown action "explode"'],
+        errorMessage: 'unknown action "heal"; valid actions: version, status, verify, reset',
+        trace: ['InvalidEventError: unknown action "heal"'],
       },
       'Unhandled',
     );
 
-    const { code, out, err } = await cli('app-rotation', 'explode');
+    const { code, out, err } = await cli('app-rotation', 'heal');
 
     expect(code).toBe(EXIT.error);
     expect(out).toBe('');
     expect(err).toBe(
-      'scripts/invoke: the function failed (Unhandled): InvalidEventError: unknown action "explode"; valid actions: version, status, verify, reset, heal',
+      'scripts/invoke: the function failed (Unhandled): InvalidEventError: unknown action "heal"; valid actions: version, status, verify, reset',
     );
+  });
+
+  it('refuses an action it does not know before calling AWS, listing the valid ones', async () => {
+    const { code, out, err } = await cli('app-rotation', 'explode');
+
+    expect(code).toBe(EXIT.usage);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'scripts/invoke: unknown action "explode"; valid actions: version, status, verify, reset, heal (run scripts/invoke --help)',
+    );
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
   it('exits 3 when the invocation is throttled', async () => {

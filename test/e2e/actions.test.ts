@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealAnswer, StatusAnswer, WorkAnswer } from '../../function/src/actions/answers.ts';
-import { type App, RotationWorld } from '../driver/world.ts';
+import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 
 // The manual actions through the built bundle (a fresh Node process per invocation) against moto
 // and three MariaDB servers with TLS. Every answer and every log line is searched for every

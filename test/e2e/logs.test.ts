@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, RotationWorld } from '../driver/world.ts';
+import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 
 // Whole rotations at DEBUG through the built bundle: the logs must say everything that happened
 // and never a password, on success, on failure and rollback, and when healing a stale instance.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, RotationWorld } from '../driver/world.ts';
-import { MariaDbServer } from '../support/mariadb.ts';
+import { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 
 // What the function must refuse: servers it cannot trust, servers that lie about a password
 // change, events and secret values it does not understand. After each, nothing has changed.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedCrash, STEPS } from '../driver/secretsManagerDriver.ts';
-import { type App, RotationWorld } from '../driver/world.ts';
+import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
+import { SimulatedCrash, STEPS } from '../../sandbox/secretsManagerDriver.ts';
 
 // The built dist/function.zip, each invocation in a fresh Node process, against moto and five
 // MariaDB servers with TLS; the driver plays Secrets Manager.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { Step } from '../driver/secretsManagerDriver.ts';
-import type { App } from '../driver/world.ts';
-import type { AwsFaultRule } from './awsFaultProxy.ts';
+import type { AwsFaultRule } from '../../sandbox/awsFaultProxy.ts';
+import type { App } from '../../sandbox/rotationWorld.ts';
+import type { Step } from '../../sandbox/secretsManagerDriver.ts';
 import { expectSettled, FaultWorld, scenario, summary } from './faultWorld.ts';
 
 // Secrets Manager and RDS answering with server errors (500) or throttling, through the AWS

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import type { Invocation } from '../driver/bundle.ts';
-import type { RotationRun } from '../driver/secretsManagerDriver.ts';
-import { type App, RotationWorld } from '../driver/world.ts';
-import type { MariaDbServer } from '../support/mariadb.ts';
-import { AwsFaultProxy } from './awsFaultProxy.ts';
-import { TcpFaultProxy } from './tcpFaultProxy.ts';
+import { AwsFaultProxy } from '../../sandbox/awsFaultProxy.ts';
+import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
+import type { RotationRun } from '../../sandbox/secretsManagerDriver.ts';
+import { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
+import { textTable } from '../../scripts/cli/table.ts';
 
 /** Small timeouts so that a hung server costs seconds, not minutes. */
 export const FAULT_ENV = {
@@ -83,36 +83,22 @@ export class FaultWorld {
   }
 }
 
-/** The heal action, when the function has one; `undefined` means it does not exist (yet). */
-async function tryHeal(app: App): Promise<Invocation | undefined> {
-  const heal = await app.invoke({ action: 'heal', secretId: app.secretId });
-  if (!heal.ok && /unknown action/.test(heal.error?.message ?? '')) return undefined;
-  return heal;
-}
-
 /**
  * After a fault that left an instance on a password no label holds any more (the rollback could
- * not reach it): the `heal` action must repair it when the function has one; without it the
- * admin sets the current password and the table says so.
+ * not reach it): the `heal` action must bring every instance back to AWSCURRENT.
  */
-export async function repair(app: App, world: FaultWorld): Promise<string> {
+export async function repair(app: App): Promise<string> {
   const states = await app.acceptedPasswords();
   if (states.every((state) => state === 'current')) return 'none needed';
-  const heal = await tryHeal(app);
-  if (heal !== undefined) {
-    const after = await app.acceptedPasswords();
-    const answer = heal.result as { message?: string } | undefined;
-    expect(
-      after,
-      `heal must bring every instance to AWSCURRENT (heal said: ${heal.error?.message ?? answer?.message})`,
-    ).toEqual(after.map(() => 'current'));
-    return `heal repaired ${states.filter((s) => s !== 'current').length}`;
-  }
-  const current = (await app.password('AWSCURRENT')) as string;
-  for (const [position, index] of app.serverIndexes.entries()) {
-    if (states[position] !== 'current') await world.server(index).setPassword(app.username, current);
-  }
-  return `admin repaired ${states.filter((s) => s !== 'current').length} (no heal action)`;
+  const heal = await app.invoke({ action: 'heal', secretId: app.secretId });
+  const answer = heal.result as { message?: string } | undefined;
+  expect(heal.ok, `heal must answer (it said: ${heal.error?.message})`).toBe(true);
+  const after = await app.acceptedPasswords();
+  expect(
+    after,
+    `heal must bring every instance to AWSCURRENT (heal said: ${heal.error?.message ?? answer?.message})`,
+  ).toEqual(after.map(() => 'current'));
+  return `heal repaired ${states.filter((s) => s !== 'current').length}`;
 }
 
 /** The checks every scenario ends with, once the rotation is over (finished or abandoned). */
@@ -156,27 +142,13 @@ export function shorten(text: string, max: number): string {
 }
 
 function printTable(title: string, rows: ScenarioRow[]): void {
-  const headers = ['#', 'scenario', 'rotation', 'detail', 'repair', 'ms', 'result'];
-  const cells = rows.map((row, i) => [
-    String(i + 1),
-    row.scenario,
-    row.rotation,
-    row.detail,
-    row.repair,
-    String(row.ms),
-    row.result,
-  ]);
-  const widths = headers.map((h, c) => Math.max(h.length, ...cells.map((r) => (r[c] as string).length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ');
   const passed = rows.filter((row) => row.result === 'PASS').length;
-  console.log(
-    [
-      `\n${title}: ${passed}/${rows.length} scenarios passed`,
-      line(headers),
-      widths.map((w) => '-'.repeat(w)).join('-|-'),
-      ...cells.map(line),
-    ].join('\n'),
+  const table = textTable(
+    ['#', 'scenario', 'rotation', 'detail', 'repair', 'ms', 'result'],
+    rows.map((row, i) => [i + 1, row.scenario, row.rotation, row.detail, row.repair, row.ms, row.result]),
+    { separator: ' | ', rule: true },
   );
+  console.log(`\n${title}: ${passed}/${rows.length} scenarios passed\n${table}`);
 }
 
 export interface ScenarioOutcome {

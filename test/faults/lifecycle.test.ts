@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { SimulatedCrash, STEPS } from '../driver/secretsManagerDriver.ts';
+import { SimulatedCrash, STEPS } from '../../sandbox/secretsManagerDriver.ts';
+import type { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
 import {
   expectFailureNames,
   expectSettled,
@@ -9,7 +10,6 @@ import {
   scenario,
   summary,
 } from './faultWorld.ts';
-import type { TcpFaultProxy } from './tcpFaultProxy.ts';
 
 // The function dying, running twice at once, running out of time, and the rollback failing.
 let fw: FaultWorld;
@@ -129,7 +129,7 @@ describe('the rollback itself failing', () => {
     // The person's part: unlock the account and bring the server back; heal does the rest.
     await fw.server(1).unlockAccount(app.username);
     await fw.clearFaults();
-    const repaired = await repair(app, fw);
+    const repaired = await repair(app);
     await expectSettled(app);
     return { rotation: summary(run), detail: 'error says MANUAL ACTION NEEDED for db1', repair: repaired };
   });

@@ -37,7 +37,7 @@ describe('database faults during setSecret', () => {
     expect(run.error).toMatch(UNCHECKED);
     expect(run.error).toContain('2 of 3 instance(s) accept it');
     await fw.clearFaults();
-    const repaired = await repair(app, fw);
+    const repaired = await repair(app);
     await expectSettled(app);
     return { rotation: summary(run), detail: 'rolled back, instance unchanged', repair: repaired };
   });
@@ -55,7 +55,7 @@ describe('database faults during setSecret', () => {
     // The killed server committed the change: it holds the abandoned pending password now.
     const states = await app.acceptedPasswords();
     expect(states.slice(0, FAULTY)).toEqual(['current', 'current']);
-    const repaired = await repair(app, fw);
+    const repaired = await repair(app);
     await expectSettled(app);
     return {
       rotation: summary(run),
@@ -109,7 +109,7 @@ describe('database faults during setSecret', () => {
     expectFailureNames(run, app.instanceIds[FAULTY] as string, /unreachable or busy: .*(timeout|ETIMEDOUT)/i);
     expect(run.error).toMatch(UNCHECKED);
     await fw.clearFaults();
-    const repaired = await repair(app, fw);
+    const repaired = await repair(app);
     await expectSettled(app);
     return { rotation: summary(run), detail: 'timed out 3 times, rolled back', repair: repaired };
   });
@@ -190,7 +190,7 @@ describe('database faults during setSecret', () => {
     expectFailureNames(run, app.instanceIds[FAULTY] as string, /account locked/);
     expect(run.error).toMatch(/MANUAL ACTION NEEDED: the rollback failed on fault\d+-db2 \(.*account locked/);
     await fw.server(FAULTY).unlockAccount(app.username);
-    const repaired = await repair(app, fw);
+    const repaired = await repair(app);
     await expectSettled(app);
     return { rotation: summary(run), detail: 'not retried; a person must unlock', repair: repaired };
   });

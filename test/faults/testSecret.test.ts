@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { App } from '../driver/world.ts';
+import type { App } from '../../sandbox/rotationWorld.ts';
+import type { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
 import {
   expectFailureNames,
   expectSettled,
@@ -10,7 +11,6 @@ import {
   scenario,
   summary,
 } from './faultWorld.ts';
-import type { TcpFaultProxy } from './tcpFaultProxy.ts';
 
 // One database fault during testSecret, on the third of three instances. setSecret has moved
 // every instance to the pending password by then, so an instance the rollback cannot reach keeps
@@ -44,7 +44,7 @@ async function repairAfterUnreachable(app: App) {
   await fw.clearFaults();
   const states = await app.acceptedPasswords();
   expect(states.slice(0, FAULTY)).toEqual(['current', 'current']);
-  return repair(app, fw);
+  return repair(app);
 }
 
 describe('database faults during testSecret', () => {

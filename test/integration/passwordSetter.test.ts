@@ -6,8 +6,8 @@ import type { Candidate } from '../../function/src/candidates.ts';
 import { type ConnectOptions, type DbInstance, DbSession } from '../../function/src/database.ts';
 import { DatabaseError } from '../../function/src/errors.ts';
 import { bringToPassword, type PasswordPlan } from '../../function/src/passwordSetter.ts';
-import { MariaDbServer } from '../support/mariadb.ts';
-import { createTestCa } from '../support/tlsCa.ts';
+import { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { createTestCa } from '../../sandbox/testCa.ts';
 
 // The per-instance password logic in-process against real MariaDB servers with TLS, counting
 // what the server saw: logins and refused logins are the costs that matter in production.

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installLoopbackDns, LOOPBACK_DNS_PRELOAD } from '../support/loopbackDns.ts';
-import { type MariaDbFleet, MariaDbServer, startMariaDbFleet } from '../support/mariadb.ts';
+import { installLoopbackDns, LOOPBACK_DNS_PRELOAD } from '../../sandbox/loopbackDns.ts';
+import { type MariaDbFleet, MariaDbServer, startMariaDbFleet } from '../../sandbox/mariadbServer.ts';
 import {
   AWS_TEST_CREDENTIALS,
   createRdsInstance,
@@ -16,8 +16,8 @@ import {
   rdsHostname,
   startMoto,
   TEST_REGION,
-} from '../support/moto.ts';
-import { createTestCa, type TestCa } from '../support/tlsCa.ts';
+} from '../../sandbox/moto.ts';
+import { createTestCa, type TestCa } from '../../sandbox/testCa.ts';
 
 const USER = 'app';
 const PASSWORD = 'first-Password-1';

@@ -5,7 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Moto, motoAccountId, motoRegion, startMoto, stopMoto } from './moto.ts';
+import {
+  type MotoServer as Moto,
+  MOTO_ACCOUNT_ID as motoAccountId,
+  TEST_REGION as motoRegion,
+  startMoto,
+} from '../../sandbox/moto.ts';
 import { motoProviderOverride, stageModule, temporaryDir, terraform } from './terraform.ts';
 
 interface PlannedResource {
@@ -53,7 +58,7 @@ describe('rendered policies', () => {
   let bucketPolicy: unknown;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startMoto({ managedPolicies: true, lambdaWithoutDocker: true, captureOutput: true });
     workspace = temporaryDir('module-policies');
     stageModule(workspace.dir, ['function-bucket']);
     const provider = motoProviderOverride(moto.endpoint, motoRegion);
@@ -82,7 +87,7 @@ describe('rendered policies', () => {
   });
 
   afterAll(async () => {
-    await stopMoto(moto);
+    await moto?.stop();
     workspace?.remove();
   });
 

@@ -19,16 +19,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZipFile } from 'yazl';
 import {
-  jsonApi,
-  type Moto,
-  motoAccountId,
-  motoCredentials,
-  motoRegion,
-  queryApi,
+  type MotoServer as Moto,
+  MOTO_ACCOUNT_ID as motoAccountId,
+  AWS_TEST_CREDENTIALS as motoCredentials,
+  TEST_REGION as motoRegion,
   startMoto,
-  stopMoto,
-  xmlValues,
-} from './moto.ts';
+} from '../../sandbox/moto.ts';
+import { jsonApi, queryApi, xmlValues } from '../../sandbox/motoRequests.ts';
 import { motoProviderOverride, stageModule, temporaryDir, terraform } from './terraform.ts';
 
 const bucket = 'dba-function-releases';
@@ -68,7 +65,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   let subnetId: string;
 
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await startMoto({ managedPolicies: true, lambdaWithoutDocker: true, captureOutput: true });
     const clientConfig = {
       endpoint: moto.endpoint,
       region: motoRegion,
@@ -121,7 +118,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   afterAll(async () => {
     secrets?.destroy();
     lambda?.destroy();
-    await stopMoto(moto);
+    await moto?.stop();
     workspace?.remove();
   });
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -9,8 +10,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuiltZip } from '../driver/bundle.ts';
-import { AWS_TEST_CREDENTIALS, awsEnv, type MotoServer, startMoto, TEST_REGION } from '../support/moto.ts';
+import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
+import { AWS_TEST_CREDENTIALS, awsEnv, type MotoServer, startMoto, TEST_REGION } from '../../sandbox/moto.ts';
 
 const execFileAsync = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
@@ -82,5 +83,30 @@ describe('scripts/release', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--bucket is required');
+  });
+
+  it('says which variable to set when no AWS region is configured, with no SDK warning around it', async () => {
+    // Nothing from this test run: no region, no profile, and not the variable that silences the
+    // SDK's Node version warning (the wrapper must set it itself).
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: tmpdir(),
+      AWS_CONFIG_FILE: join(tmpdir(), 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'no-aws-credentials'),
+    };
+
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        join(root, 'scripts/release'),
+        ['--bucket', 'dba-releases', '--skip-build'],
+        { env },
+        (error, _, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+      );
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      "release failed: no AWS region; set AWS_REGION to the bucket's region (or give the AWS_PROFILE's config a region)",
+    ]);
   });
 });

@@ -10,7 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiscoveryError, SecretStateError, SecretValueError } from '../../function/src/errors.ts';
 import { Deadline } from '../../function/src/instances.ts';
-import { type RotationEnvironment, type RotationStep, runRotationStep } from '../../function/src/rotation.ts';
+import type { RotationStep } from '../../function/src/protocol.ts';
+import { type RotationEnvironment, runRotationStep } from '../../function/src/rotation.ts';
 import { SecretStaging } from '../../function/src/staging.ts';
 import {
   notFound,

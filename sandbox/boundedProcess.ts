@@ -1,7 +1,7 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 
-// Last-resort cleanups run synchronously when this process exits (a crashed test, a forgotten
-// stop()). Normal flow stops everything explicitly and unregisters.
+// Last-resort cleanups run synchronously when this process exits (a crash, a forgotten stop()).
+// Normal flow stops everything explicitly and unregisters.
 const exitCleanups = new Set<() => void>();
 let exitHookInstalled = false;
 
@@ -26,7 +26,7 @@ export function registerExitCleanup(cleanup: () => void): () => void {
 // The watchdog covers what an 'exit' hook cannot: this process being SIGKILLed or outliving
 // its budget. It polls once a second, kills the child (SIGCONT first, in case it is
 // paused) when this process is gone or the lifetime is up, and removes `cleanupPath` only
-// when this process is gone (a running test may still need it, e.g. to restart a server).
+// when this process is gone (a running caller may still need it, e.g. to restart a server).
 const WATCHDOG_SCRIPT = `
 parent=$1 child=$2 left=$3 cleanup=$4
 while kill -0 "$child" 2>/dev/null; do
@@ -45,9 +45,22 @@ export interface BoundedProcessOptions extends Pick<SpawnOptions, 'env' | 'cwd'>
   maxLifetimeMs?: number;
   /** Removed by the watchdog if this process dies without cleaning up. */
   cleanupPath?: string;
+  /** Keep the last part of what the child prints, for error messages (see `output()`). */
+  captureOutput?: boolean;
+}
+
+/** What a released process's new owner needs to stop it safely and in time. */
+export interface ReleasedProcess {
+  pid: number;
+  /** The command line it was started with: a pid reused by another program does not match it. */
+  commandLine: string;
+  /** When its lifetime bound runs out (epoch ms). */
+  deadline: number;
 }
 
 const DEFAULT_MAX_LIFETIME_MS = 30 * 60_000;
+// Enough for the last start-up messages and a stack trace; a chatty server cannot fill memory.
+const OUTPUT_TAIL_CHARS = 64 * 1024;
 
 /** A child process that cannot outlive this process (or its time budget) and is stopped by pid. */
 export class BoundedProcess {
@@ -55,12 +68,27 @@ export class BoundedProcess {
   /** Resolves when the child has exited (never rejects). */
   readonly exited: Promise<void>;
   private running = true;
+  private outputTail = '';
   private readonly child: ChildProcess;
   private readonly watchdog: ChildProcess;
   private readonly unregister: () => void;
+  private readonly deadline: number;
+  private readonly commandLine: string;
 
   constructor(command: string, args: string[], options: BoundedProcessOptions = {}) {
-    this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: 'ignore' });
+    const lifetimeMs = options.maxLifetimeMs ?? DEFAULT_MAX_LIFETIME_MS;
+    this.deadline = Date.now() + lifetimeMs;
+    this.commandLine = [command, ...args].join(' ');
+    this.child = spawn(command, args, {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.outputTail = (this.outputTail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+      });
+    }
     this.exited = new Promise((resolve) => {
       const onEnd = () => {
         this.running = false;
@@ -72,7 +100,7 @@ export class BoundedProcess {
     // Spawn failures (ENOENT) arrive as an 'error' event, handled just above.
     if (this.child.pid === undefined) throw new Error(`could not start ${command}`);
     this.pid = this.child.pid;
-    // Its own process group, so a Ctrl-C aimed at the test run does not take it down too
+    // Its own process group, so a Ctrl-C aimed at this process does not take it down too
     // and it can be killed together with its `sleep`.
     this.watchdog = spawn(
       'sh',
@@ -82,7 +110,7 @@ export class BoundedProcess {
         'watchdog',
         String(process.pid),
         String(this.pid),
-        String(Math.ceil((options.maxLifetimeMs ?? DEFAULT_MAX_LIFETIME_MS) / 1000)),
+        String(Math.ceil(lifetimeMs / 1000)),
         options.cleanupPath ?? '',
       ],
       { detached: true, stdio: 'ignore' },
@@ -97,6 +125,11 @@ export class BoundedProcess {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** The last part of what the child printed, when started with `captureOutput`. */
+  output(): string {
+    return this.outputTail;
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -128,6 +161,19 @@ export class BoundedProcess {
   async kill(): Promise<void> {
     this.forceKill();
     await this.exited;
+  }
+
+  /**
+   * Lets the child outlive this process: no exit hook, no watchdog, and this process no longer
+   * waits for it. Whoever takes the returned description over must stop it by its deadline.
+   */
+  release(): ReleasedProcess {
+    if (!this.running) throw new Error(`process ${this.pid} has exited; there is nothing to release`);
+    if (this.child.stdout !== null) throw new Error('a process whose output is captured cannot be released');
+    this.unregister();
+    this.killWatchdog();
+    this.child.unref();
+    return { pid: this.pid, commandLine: this.commandLine, deadline: this.deadline };
   }
 
   private forceKill(): void {

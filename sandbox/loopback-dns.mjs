@@ -1,4 +1,4 @@
-// Preload for child processes: `node --import /abs/path/test/support/loopback-dns.mjs ...`
+// Preload for child processes: `node --import /abs/path/sandbox/loopback-dns.mjs ...`
 // makes *.rds.amazonaws.com and *.test resolve to 127.0.0.1 in that process.
 import { installLoopbackDns } from './loopbackDnsPatch.mjs';
 

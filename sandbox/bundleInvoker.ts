@@ -2,9 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const LOOPBACK_DNS = join(root, 'test/support/loopback-dns.mjs');
+const root = join(import.meta.dirname, '..');
+const INVOKE_ONCE = join(import.meta.dirname, 'invoke-once.mjs');
 
 export interface Invocation {
   ok: boolean;
@@ -44,23 +45,40 @@ export function bundleInvoker(env: Record<string, string>, options: { timeoutMs?
   execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
   const entry = join(dir, 'index.mjs');
   const invoke: Invoke = (event, extraEnv = {}) =>
-    runInFreshProcess(entry, event, { ...env, ...extraEnv }, options.timeoutMs ?? 120_000);
+    invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs });
   return { invoke, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function runInFreshProcess(
+export interface FreshProcessOptions {
+  /** Default 120 s; the process is killed 5 s after it. */
+  timeoutMs?: number;
+  /** More modules for `node --import`, after the loopback DNS. */
+  preloads?: string[];
+  /** Stack traces in the TypeScript sources (default); loading the map costs memory. */
+  sourceMaps?: boolean;
+  /** Collect the function's log lines (default); without, its stdout goes nowhere. */
+  collectLogs?: boolean;
+}
+
+/** Runs one invocation of the bundle's handler `entry` in a new Node process, as a cold Lambda. */
+export async function invokeInFreshProcess(
   entry: string,
   event: unknown,
   env: Record<string, string>,
-  timeoutMs: number,
+  options: FreshProcessOptions = {},
 ): Promise<Invocation> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const preloads = [LOOPBACK_DNS_PRELOAD, ...(options.preloads ?? [])].flatMap((module) => [
+    '--import',
+    module,
+  ]);
   const resultDir = mkdtempSync(join(tmpdir(), 'rotation-invoke-'));
   const resultFile = join(resultDir, 'result.json');
   const started = Date.now();
   try {
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', '--import', LOOPBACK_DNS, join(import.meta.dirname, 'invoke-once.mjs'), entry],
+      [...(options.sourceMaps === false ? [] : ['--enable-source-maps']), ...preloads, INVOKE_ONCE, entry],
       {
         env: {
           PATH: process.env.PATH ?? '',
@@ -68,17 +86,17 @@ async function runInFreshProcess(
           ...env,
           INVOKE_RESULT_FILE: resultFile,
         },
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', options.collectLogs === false ? 'ignore' : 'pipe', 'pipe'],
       },
     );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stdin.end(JSON.stringify(event));
+    child.stdin?.end(JSON.stringify(event));
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5_000);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(killer);

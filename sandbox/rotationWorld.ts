@@ -10,35 +10,38 @@ import {
   ListSecretVersionIdsCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { installLoopbackDns } from '../support/loopbackDns.ts';
+import { registerExitCleanup } from './boundedProcess.ts';
+import { bundleInvoker, type Invocation } from './bundleInvoker.ts';
+import { type KeptSandbox, keepRunning } from './keptSandbox.ts';
+import { installLoopbackDns } from './loopbackDns.ts';
 import {
   type MariaDbFleet,
   type MariaDbServer,
   type MariaDbServerOptions,
   startMariaDbFleet,
-} from '../support/mariadb.ts';
+} from './mariadbServer.ts';
 import {
   AWS_TEST_CREDENTIALS,
   awsEnv,
   createRdsInstance,
   type MotoServer,
-  rdsHostname,
   startMoto,
   TEST_REGION,
-} from '../support/moto.ts';
-import { createTestCa, type TestCa } from '../support/tlsCa.ts';
-import { bundleInvoker, type Invocation } from './bundle.ts';
+} from './moto.ts';
 import { SecretsManagerDriver } from './secretsManagerDriver.ts';
+import { createTestCa, type TestCa } from './testCa.ts';
 
 /** Every moto RDS endpoint is `<id>.aaaaaaaaaa.<region>.rds.amazonaws.com`: one wildcard covers them. */
 export const RDS_WILDCARD = `*.aaaaaaaaaa.${TEST_REGION}.rds.amazonaws.com`;
 
 export type PasswordState = 'current' | 'previous' | 'pending' | 'provision' | 'none';
 
+const LIFETIME_MS = 30 * 60_000;
+
 /**
  * The local stand-in for an AWS account with databases: moto for the AWS APIs and a fleet of
  * MariaDB servers with TLS from a test CA, which RDS instances registered in moto point at.
- * Applications (a secret, a user and some instances each) are added per test.
+ * Applications (a secret, a user and some instances each) are added as needed.
  */
 export class RotationWorld {
   readonly secrets: SecretsManagerClient;
@@ -50,7 +53,9 @@ export class RotationWorld {
     readonly fleet: MariaDbFleet,
     readonly ca: TestCa,
     readonly otherCa: TestCa,
+    /** Holds the CAs and their private keys. */
     readonly dir: string,
+    private readonly unregisterCleanup: () => void,
   ) {
     const clientConfig = { endpoint: moto.endpoint, region: TEST_REGION, credentials: AWS_TEST_CREDENTIALS };
     this.secrets = new SecretsManagerClient(clientConfig);
@@ -63,17 +68,19 @@ export class RotationWorld {
   ): Promise<RotationWorld> {
     installLoopbackDns();
     const dir = mkdtempSync(join(tmpdir(), 'rotation-world-'));
+    const unregisterCleanup = registerExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const ca = createTestCa(dir);
     const otherCa = createTestCa(dir, 'Unrelated CA');
     const [moto, fleet] = await Promise.all([
-      startMoto({ maxLifetimeMs: 30 * 60_000 }),
+      // Should this process die without stopping the world, moto's watchdog removes the keys.
+      startMoto({ maxLifetimeMs: LIFETIME_MS, cleanupPath: dir }),
       startMariaDbFleet(servers, (index) => ({
         tls: ca.issueServerCert(`server-${index}`, [RDS_WILDCARD, 'localhost'], ['127.0.0.1']),
-        maxLifetimeMs: 30 * 60_000,
+        maxLifetimeMs: LIFETIME_MS,
         ...serverOptions(index, ca),
       })),
     ]);
-    return new RotationWorld(moto, fleet, ca, otherCa, dir);
+    return new RotationWorld(moto, fleet, ca, otherCa, dir, unregisterCleanup);
   }
 
   get servers(): MariaDbServer[] {
@@ -85,6 +92,20 @@ export class RotationWorld {
     this.rds.destroy();
     await Promise.allSettled([this.fleet.stopAll(), this.moto.stop()]);
     rmSync(this.dir, { recursive: true, force: true });
+    this.unregisterCleanup();
+  }
+
+  /**
+   * Leaves moto and the running servers up after this process exits, within their lifetime; the
+   * returned command stops them and removes every folder they use, the CAs' keys included.
+   */
+  keep(): KeptSandbox {
+    this.secrets.destroy();
+    this.rds.destroy();
+    const running = this.servers.filter((server) => server.pid !== undefined);
+    const processes = [this.moto.release(), ...running.map((server) => server.release())];
+    this.unregisterCleanup();
+    return keepRunning(this.dir, processes, [this.dir, ...running.map((server) => server.directory)]);
   }
 
   /**
@@ -264,5 +285,3 @@ export class App {
     this.invoker.cleanup();
   }
 }
-
-export { rdsHostname };

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   type Connection,
   type ConnectionOptions,
@@ -13,28 +10,14 @@ import {
   type ResultSetHeader,
   type RowDataPacket,
 } from 'mysql2/promise';
+import { BoundedProcess, type ReleasedProcess, registerExitCleanup } from './boundedProcess.ts';
+import { dataDirTemplate, MARIADBD, RUN_AS, SMALL_INNODB } from './mariadbDataDir.ts';
 import { freePort } from './ports.ts';
-import { BoundedProcess, registerExitCleanup } from './processes.ts';
-import type { ServerTlsFiles } from './tlsCa.ts';
+import type { ServerTlsFiles } from './testCa.ts';
 
-const execFileAsync = promisify(execFile);
-
-const MARIADBD = existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd';
-// mariadbd refuses to run as root unless told to.
-const RUN_AS = process.getuid?.() === 0 ? ['--user=root'] : [];
-// Small InnoDB files and buffers: a server then starts in well under a second.
-const SMALL_INNODB = ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=8M'];
 // The Aria page cache (system tables) and MyISAM key buffer default to 128 MB each and are
 // touched at start-up: shrinking them takes a server from ~85 MB to ~55 MB RSS.
 const SMALL_CACHES = ['--aria-pagecache-buffer-size=1M', '--key-buffer-size=1M'];
-const INSTALL_ARGS = [
-  '--no-defaults',
-  ...RUN_AS,
-  '--auth-root-authentication-method=normal',
-  '--skip-test-db',
-  '--skip-name-resolve',
-  ...SMALL_INNODB,
-];
 
 /** Every test user is created for any host, so TCP logins from 127.0.0.1 match it. */
 const USER_HOST = '%';
@@ -101,6 +84,11 @@ export class MariaDbServer {
     return join(this.requireDir(), 'error.log');
   }
 
+  /** The server's own temporary directory: data, socket, logs. */
+  get directory(): string {
+    return this.requireDir();
+  }
+
   /** Creates the data directory (first call only) and resolves once the server accepts logins. */
   async start(): Promise<void> {
     if (this.process?.isRunning) throw new Error('the server is already running');
@@ -134,6 +122,16 @@ export class MariaDbServer {
     this.requireDir();
     await this.process?.stop();
     await this.start();
+  }
+
+  /**
+   * Lets the server outlive this process (see BoundedProcess.release); its new owner removes
+   * `directory` once it has stopped it.
+   */
+  release(): ReleasedProcess {
+    const released = this.requireProcess().release();
+    this.unregisterCleanup?.();
+    return released;
   }
 
   /** SIGSTOP: connections hang instead of failing, like an unresponsive host. */
@@ -377,43 +375,4 @@ export async function startMariaDbFleet(
     throw failure.reason;
   }
   return { servers, stopAll };
-}
-
-// mariadb-install-db takes ~0.5 s and much CPU; copying its output takes ~20 ms. The template
-// is a cache in the temp directory shared by all test processes (keyed by server version and
-// options), created under a unique name and renamed into place so that concurrent creators
-// do not clash. It is looked up on every use, so deleting it between runs is harmless.
-let templatePath: Promise<string> | undefined;
-let creating: Promise<string> | undefined;
-
-async function dataDirTemplate(): Promise<string> {
-  templatePath ??= templateLocation();
-  const target = await templatePath;
-  if (existsSync(join(target, 'mysql'))) return target;
-  creating ??= createDataDirTemplate(target).finally(() => {
-    creating = undefined;
-  });
-  return creating;
-}
-
-async function templateLocation(): Promise<string> {
-  const { stdout: version } = await execFileAsync(MARIADBD, ['--version'], { timeout: 10_000 });
-  const key = createHash('sha256')
-    .update(`${version}\n${INSTALL_ARGS.join(' ')}`)
-    .digest('hex')
-    .slice(0, 16);
-  return join(tmpdir(), `mariadb-datadir-template-${key}`);
-}
-
-async function createDataDirTemplate(target: string): Promise<string> {
-  const staging = await mkdtemp(`${target}.tmp-`);
-  try {
-    await execFileAsync('mariadb-install-db', [...INSTALL_ARGS, `--datadir=${staging}`], { timeout: 60_000 });
-    await rename(staging, target);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    // Lost the race against another process: its template is as good as ours.
-    if (!existsSync(join(target, 'mysql'))) throw error;
-  }
-  return target;
 }

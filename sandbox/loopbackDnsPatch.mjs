@@ -16,7 +16,7 @@ export function isLoopbackHost(hostname) {
 
 /**
  * Replaces `dns.lookup` (which `net.connect`, and so mysql2 and the AWS SDK, use) so that the
- * test host names reach the servers on loopback; every other name resolves as before.
+ * sandbox's host names reach the servers on loopback; every other name resolves as before.
  * Idempotent.
  */
 export function installLoopbackDns() {

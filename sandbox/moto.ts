@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateDBInstanceCommand, type DBInstance, type RDSClient, type Tag } from '@aws-sdk/client-rds';
+import { BoundedProcess, type BoundedProcessOptions, type ReleasedProcess } from './boundedProcess.ts';
 import { freePort } from './ports.ts';
-import { BoundedProcess, type BoundedProcessOptions } from './processes.ts';
 
 export interface MotoServer {
   /** http://127.0.0.1:PORT, for `endpoint` in SDK clients or AWS_ENDPOINT_URL. */
@@ -11,9 +11,16 @@ export interface MotoServer {
   stop(): Promise<void>;
   /** Forgets every resource of every service. */
   reset(): Promise<void>;
+  /** The last part of what moto printed, when started with `captureOutput`. */
+  output(): string;
+  /** Lets moto outlive this process (see BoundedProcess.release). */
+  release(): ReleasedProcess;
 }
 
 export const TEST_REGION = 'us-east-1';
+
+/** The account moto puts every resource in unless told otherwise. */
+export const MOTO_ACCOUNT_ID = '123456789012';
 
 /** Credentials and region moto accepts (any value works; these are moto's documented ones). */
 export const AWS_TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -29,25 +36,52 @@ export function awsEnv(endpoint: string): Record<string, string> {
   };
 }
 
+export interface MotoOptions
+  extends Pick<BoundedProcessOptions, 'maxLifetimeMs' | 'cleanupPath' | 'captureOutput'> {
+  startTimeoutMs?: number;
+  /**
+   * Loads AWS's managed IAM policies (MOTO_IAM_LOAD_MANAGED_POLICIES): without them moto knows
+   * none, and attaching one such as AWSLambdaVPCAccessExecutionRole fails with NoSuchEntity.
+   */
+  managedPolicies?: boolean;
+  /**
+   * moto's RotateSecret and Invoke run a Lambda function in Docker; with this a call gets a
+   * canned answer instead, for tests that deploy a function without running it.
+   */
+  lambdaWithoutDocker?: boolean;
+}
+
 /** Starts `moto_server` on a free loopback port; resolves once it answers HTTP. */
-export async function startMoto(
-  options: Pick<BoundedProcessOptions, 'maxLifetimeMs'> & { startTimeoutMs?: number } = {},
-): Promise<MotoServer> {
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = new BoundedProcess('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     maxLifetimeMs: options.maxLifetimeMs,
+    cleanupPath: options.cleanupPath,
+    captureOutput: options.captureOutput,
+    env: options.managedPolicies ? { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } : undefined,
   });
-  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
+  const printed = () => (options.captureOutput ? `; it printed:\n${child.output()}` : '');
   for (;;) {
-    if (!child.isRunning) throw new Error(`moto_server exited during start-up (port ${port})`);
+    if (!child.isRunning) throw new Error(`moto_server exited during start-up (port ${port})${printed()}`);
     if (await answers(`${endpoint}/moto-api/`)) break;
     if (Date.now() > deadline) {
       await child.kill();
-      throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+      throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms${printed()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (options.lambdaWithoutDocker) {
+    const response = await fetch(`${endpoint}/moto-api/config`, {
+      method: 'POST',
+      body: JSON.stringify({ lambda: { use_docker: false } }),
+    });
+    if (!response.ok) {
+      await child.kill();
+      throw new Error(`moto refused its Lambda configuration: HTTP ${response.status}${printed()}`);
+    }
   }
   return {
     endpoint,
@@ -58,6 +92,8 @@ export async function startMoto(
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
+    output: () => child.output(),
+    release: () => child.release(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '../support/ports.ts';
+import { listenOnLoopback } from './ports.ts';
 
 export type AwsService = 'secretsmanager' | 'rds';
 export type AwsFaultKind = 'server-error' | 'throttling';

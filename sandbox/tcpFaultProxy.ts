@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listenOnLoopback } from '../support/ports.ts';
+import { listenOnLoopback } from './ports.ts';
 
 /**
  * What the proxy does to the MySQL connections it carries:

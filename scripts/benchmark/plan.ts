@@ -1,0 +1,77 @@
+import { resolve } from 'node:path';
+import { command, readCommandLine, wholeNumber } from '../cli/commandLine.ts';
+
+const COMMAND = command({
+  name: 'scripts/bench',
+  usage: `Usage: scripts/bench [--smoke] [--repetitions R] [--out FILE]
+
+The rotation function's performance bench (see the README's "Benchmark" section): starts moto and
+MariaDB servers with TLS on 127.0.0.1, measures, prints a table of numbers and targets and saves
+them as JSON. Exits 0 even when a target is missed; non-zero only when the bench itself fails.
+
+  --smoke           N = 2 only, 2 repetitions: proves every measurement still works
+  --repetitions R   repetitions per number, 1 to 100 (default 5, smoke 2); numbers are medians
+  --out FILE        where the JSON goes (default bench-results.json)
+  -h, --help        this text`,
+  options: {
+    smoke: { type: 'boolean' },
+    repetitions: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+/** What one run of the bench measures, and how often. */
+export interface BenchPlan {
+  smoke: boolean;
+  repetitions: number;
+  outFile: string;
+  /** setSecret is measured for apps of each of these numbers of instances. */
+  sizes: number[];
+  exposureInstances: number;
+  rssInstances: number;
+  rssParallel: number;
+  coldStartRuns: number;
+  /**
+   * Simulated network latency: one more app whose RDS records point at TCP proxies (in this
+   * process, on 127.0.0.1) that hold every chunk this long in each direction, so a round trip
+   * costs about twice this; conservative for a Lambda in a VPC reaching RDS in another
+   * availability zone.
+   */
+  latencyMsPerChunk: number;
+  latencyInstances: number;
+}
+
+export const RSS_PARALLEL = 10;
+
+/** The plan from the command line; exits with the usage convention when it is wrong. */
+export function readPlan(argv?: string[]): BenchPlan {
+  return readCommandLine(
+    COMMAND,
+    ({ values }) => {
+      const smoke = values.smoke === true;
+      return {
+        smoke,
+        repetitions: wholeNumber('--repetitions', values.repetitions, smoke ? 2 : 5, 1, 100),
+        outFile: resolve(values.out ?? 'bench-results.json'),
+        // The smoke run (part of the test suite) only proves that every measurement still works.
+        sizes: smoke ? [2] : [1, 4, 16, 32],
+        exposureInstances: smoke ? 2 : 8,
+        rssInstances: smoke ? 2 : 32,
+        rssParallel: RSS_PARALLEL,
+        coldStartRuns: smoke ? 3 : 21,
+        latencyMsPerChunk: 1,
+        latencyInstances: smoke ? 2 : 16,
+      };
+    },
+    argv,
+  );
+}
+
+/** How the verdicts name the network of the simulated-latency numbers. */
+export function latencyNetwork(plan: BenchPlan): string {
+  return `simulated ${plan.latencyMsPerChunk} ms/chunk each way`;
+}
+
+export function progress(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
