@@ -66,6 +66,8 @@ export async function openWithRotation<T>(
       if (next === undefined) break;
       credentials = next;
     }
+    const pendingReadError = selector.pendingReadError;
+    if (pendingReadError !== undefined) readFailures.add(pendingReadError);
     if (round >= policy.retries) throw rejection(target, attempts, round + 1, readFailures, lastRefusal);
     await sleep(backoffDelay(round + 1, policy.backoff));
     credentials = await selector.forNewConnection();

@@ -40,6 +40,11 @@ export class CredentialSelector {
     return this.active;
   }
 
+  /** Why the newest read of AWSPENDING failed, if it did. */
+  get pendingReadError(): string | undefined {
+    return this.cache.cachedWithPending?.pendingError;
+  }
+
   /**
    * The credentials for the next new connection. Reads AWSCURRENT only the first time; later it
    * answers from the cache and, once the newest read is older than the refresh interval, starts

@@ -25,7 +25,14 @@ export function createPool(options: RotatingPoolOptions): Pool {
   const settings = parseOptions(options);
   const { secretId, onCredentialsChange } = settings;
   const pool = createMysqlPool(settings.poolOptions);
-  const slot = loginSlot(pool);
+  let slot: LoginSlot;
+  try {
+    slot = loginSlot(pool);
+  } catch (error) {
+    // The pool may already run its idle-connection timer, which would keep the process alive.
+    pool.end().catch(() => undefined);
+    throw error;
+  }
   const endpoint = `${settings.poolOptions.host ?? 'localhost'}:${settings.poolOptions.port ?? 3306}`;
   const selector = new CredentialSelector(
     secretCacheFor(settings.secretsManager, secretId),

@@ -27,6 +27,8 @@ export interface Snapshot {
   readAt: number;
   current: SecretVersion;
   pending?: SecretVersion | null;
+  /** Why AWSPENDING could not be read (e.g. a role allowed AWSCURRENT only); AWSCURRENT still counts. */
+  pendingError?: string;
 }
 
 type Kind = 'current' | 'both';
@@ -123,15 +125,17 @@ export class SecretCache {
 
   private async fetch(kind: Kind, seq: number): Promise<Snapshot> {
     // Both labels at once: inside the rotation window a refused login then costs one read's time.
+    // A failed AWSPENDING read must not hide a new AWSCURRENT, which is enough after a rotation.
     const [current, pending] = await Promise.all([
       this.readLabel(CURRENT),
-      kind === 'both' ? this.readLabel(PENDING) : Promise.resolve(undefined),
+      kind === 'both' ? this.readLabel(PENDING).catch((error: unknown) => error as Error) : undefined,
     ]);
     if (current === null) {
       throw new SecretReadError(`secret "${this.secretId}" has no version labelled ${CURRENT}`);
     }
     const snapshot: Snapshot = { seq, readAt: Date.now(), current };
-    if (kind === 'both') snapshot.pending = pending;
+    if (pending instanceof Error) snapshot.pendingError = describeError(pending);
+    else if (kind === 'both') snapshot.pending = pending;
     if (this.latest === undefined || seq > this.latest.seq) this.latest = snapshot;
     if (kind === 'both' && (this.latestWithPending === undefined || seq > this.latestWithPending.seq)) {
       this.latestWithPending = snapshot;
