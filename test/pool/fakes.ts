@@ -26,6 +26,8 @@ export class FakeSecret {
   inProgress = 0;
   maxInProgress = 0;
   failNextReads = 0;
+  /** Stages the caller's role may not read (an IAM policy allowing AWSCURRENT only). */
+  readonly denied = new Set<Stage>();
 
   constructor(readonly id = 'app/db') {}
 
@@ -53,6 +55,11 @@ export class FakeSecret {
       if (this.failNextReads > 0) {
         this.failNextReads--;
         throw new Error('connect ETIMEDOUT secretsmanager.us-east-1.amazonaws.com');
+      }
+      if (this.denied.has(stage)) {
+        throw Object.assign(new Error(`not authorized to perform secretsmanager:GetSecretValue (${stage})`), {
+          name: 'AccessDeniedException',
+        });
       }
       const versionId = this.labels.get(stage);
       const value = versionId === undefined ? undefined : this.versions.get(versionId);

@@ -290,6 +290,28 @@ describe('when nothing the secret offers logs in', () => {
     );
   });
 
+  it('follows a changed AWSCURRENT when AWSPENDING may not be read, and names that failure if nothing logs in', async () => {
+    const { secret, db } = rotationStart();
+    secret.denied.add('AWSPENDING');
+    const pool = poolOf(sharedSecret(secret), db, {
+      retry: { retries: 0, backoff: { baseMs: 1, maxMs: 1 } },
+    });
+    await pool.open();
+    secret.put('v2', 'app', 'pw-2', 'AWSCURRENT');
+    db.setPassword('app', 'pw-2');
+
+    const served = await pool.open();
+    db.setPassword('app', 'pw-3');
+    const error = (await pool.open().catch((e: unknown) => e)) as Error;
+
+    expect(served).toBe('app via AWSCURRENT v2');
+    expect(error).toBeInstanceOf(CredentialsRejectedError);
+    expect(error.message).toContain(
+      'Reading the secret failed: SecretReadError: could not read AWSPENDING of secret "app/db": ' +
+        'AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue (AWSPENDING).',
+    );
+  });
+
   it('recovers in a later round once the database accepts what the secret holds', async () => {
     vi.useFakeTimers();
     const { secret, db } = rotationStart();

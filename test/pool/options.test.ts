@@ -90,7 +90,7 @@ describe('createPool options', () => {
     );
   });
 
-  it.each([[false], [null], [0], [[PEM]]])('refuse ssl: %j (TLS cannot be turned off)', (ssl) => {
+  it.each([[false], [null], [0], [['ca.pem']]])('refuse ssl: %j (TLS cannot be turned off)', (ssl) => {
     expect(refusal({ ssl })).toMatch(
       /^ssl must be an object of TLS options or left out, not .*: TLS cannot be turned off$/,
     );

