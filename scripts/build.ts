@@ -8,18 +8,20 @@ import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFi
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
+import { buildClient } from './buildClient.ts';
 import { command, readCommandLine } from './cli/commandLine.ts';
 
 const USAGE = `Usage: scripts/build
 
 Bundles the rotation function (function/src) into dist/function.zip, the same bytes for the same
 commit, and prints its SHA-256 in hex and in base64 (Terraform's source_code_hash). Also writes
-dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes).
+dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes), and
+builds the client package (client/src into client/dist: ESM and type declarations).
 
   -h, --help  this text
 
 Environment: FUNCTION_VERSION replaces the version from package.json; DIST_DIR another output
-directory than dist/.`;
+directory than dist/ for the function alone (the reproducibility check builds twice that way).`;
 
 readCommandLine(command({ name: 'scripts/build', usage: USAGE, options: {} }), () => undefined);
 
@@ -131,3 +133,5 @@ writeFileSync(
 console.log(`${relative(root, zipPath)}  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
 console.log(`sha256 (hex)     ${hex}`);
 console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);
+// The client is a package of its own; a DIST_DIR build is a second build of the function only.
+if (process.env.DIST_DIR === undefined) console.log(`client/dist  ${buildClient().length} files`);
