@@ -65,7 +65,15 @@ const scripts: { script: string; usage: string; badValue: string[]; wrong: strin
     script: 'invoke',
     usage: 'Usage: scripts/invoke <function-name-or-arn> <action> [options]',
     badValue: ['app-rotation', 'frobnicate'],
-    wrong: 'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal',
+    wrong:
+      'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal, rotate, history',
+  },
+  {
+    script: 'logs',
+    usage: 'Usage: scripts/logs [FILE | -] [--token T] [--level LEVEL]',
+    badValue: ['--function', 'app-rotation', '--since', 'soon'],
+    wrong:
+      'scripts/logs: --since must be a length of time such as 90s, 15m, 2h or 7d, at most 366d, got "soon"',
   },
   {
     script: 'tf-docs',
