@@ -47,6 +47,8 @@ const HIDDEN = new Set([
   'error',
   'errorName',
   'xray_trace_id',
+  // The message names the call: "calling DescribeSecret".
+  'api',
 ]);
 
 /** Figures shown first, in this order: what a reader looks for in a line. */
@@ -133,8 +135,7 @@ function functionEvent(json: Record<string, unknown>, eventTime: number | undefi
   ];
   const message = messageOf(json.message);
   for (const key of keys) {
-    // `api` repeats "calling DescribeSecret", say: a value the message already names is left out.
-    if (HIDDEN.has(key) || (typeof json[key] === 'string' && message.includes(json[key] as string))) continue;
+    if (HIDDEN.has(key)) continue;
     const figure = describeField(key, json[key]);
     if (figure !== undefined) figures.push(figure);
   }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { AWS_TEST_CREDENTIALS, TEST_REGION } from '../../sandbox/moto.ts';
 import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import { EXIT, run } from '../../scripts/invoke.ts';
+import { run as runLogs } from '../../scripts/logs.ts';
 import { FunctionInTheCloud } from './functionInTheCloud.ts';
 
 // `scripts/invoke rotate` and `history` as an application team runs them against an account: the
@@ -273,5 +274,51 @@ describe('scripts/invoke history', () => {
     expect(cli.lines.at(-1)).toBe(
       'rotation outcomes unavailable: log group /aws/lambda/nowhere does not exist: the function has not logged yet in this region, or its logs go elsewhere (give --log-group)',
     );
+  });
+});
+
+describe('scripts/logs --function', () => {
+  it("shows a rotation's lines from the function's log group readably, one event a line", async () => {
+    const [token] = [...cloud.rotations.keys()];
+    const out: string[] = [];
+
+    const code = await runLogs(['--function', FUNCTION, '--token', token as string, '--level', 'info'], {
+      colour: false,
+      out: (text) => out.push(...text.split('\n')),
+    });
+
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^-- \d{4}-\d\d-\d\d \(times in UTC\)$/);
+    const steps = out.filter((line) => line.includes('rotation step succeeded'));
+    expect(steps.map((line) => line.split(/ +/)[2])).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
+    expect(steps[1]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} {2}INFO {4}setSecret +rotation step succeeded {2}\d+ ms {2}2 instances: 2 changed$/,
+    );
+    expect(out.filter((line) => / (DEBUG|LAMBDA) /.test(line))).toEqual([]);
+  });
+
+  it("shows Lambda's report lines beside the function's when no token is given", async () => {
+    const out: string[] = [];
+
+    const code = await runLogs(
+      ['--function', `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}:manual`, '--since', '1h'],
+      {
+        colour: false,
+        out: (text) => out.push(...text.split('\n')),
+      },
+    );
+
+    expect(code).toBe(0);
+    expect(
+      out.some((line) =>
+        /^\d\d:\d\d:\d\d\.\d{3} {2}LAMBDA {16}report {2}\d+ ms {2}max memory 96 MB/.test(line),
+      ),
+    ).toBe(true);
+    expect(out.some((line) => / DEBUG {3}\w+ .*calling DescribeSecret/.test(line))).toBe(true);
   });
 });
