@@ -57,9 +57,9 @@ const scripts: { script: string; usage: string; badValue: string[]; wrong: strin
   {
     script: 'release',
     usage: 'Usage: scripts/release --bucket BUCKET',
-    badValue: ['--bucket', 'releases', '--version', '1 2'],
+    badValue: ['--bucket', 'releases', '--version', '1.4'],
     wrong:
-      'scripts/release: --version must be letters, digits, dots, plus, underscores or hyphens, got "1 2"',
+      'scripts/release: --version must be a semantic version (semver 2.0.0) such as 1.4.0 or 1.4.0-rc.1: it needs MAJOR.MINOR.PATCH, three whole numbers, got "1.4"',
   },
   {
     script: 'invoke',
