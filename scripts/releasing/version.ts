@@ -27,7 +27,7 @@ export function semverProblem(raw: string): string | undefined {
       return `the pre-release part "${pre}" must be dot-separated letters, digits and hyphens, numbers without leading zeros`;
     }
   }
-  if (build !== undefined && build.split('.').some((id) => !IDENTIFIER.test(id))) {
+  if (build?.split('.').some((id) => !IDENTIFIER.test(id))) {
     return `the build part "${build}" must be dot-separated letters, digits and hyphens`;
   }
   return undefined;
