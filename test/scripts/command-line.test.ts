@@ -111,6 +111,22 @@ describe.concurrent('every script', () => {
     });
   }
 
+  it.each([
+    [
+      ['app-rotation', 'rotate', '--wait', '--timeout', '10'],
+      'scripts/invoke: --timeout must be a length of time such as 90s, 15m, 2h or 7d, at most 1d, got "10"',
+    ],
+    [
+      ['app-rotation', 'history', '--since', 'yesterday'],
+      'scripts/invoke: --since must be a length of time such as 90s, 15m, 2h or 7d, at most 3650d, got "yesterday"',
+    ],
+    [['app-rotation', 'rotate', '--json'], 'scripts/invoke: --json is not for rotate; it goes with'],
+  ])('scripts/invoke refuses %j in one line with exit 2, before calling AWS', async (args, wrong) => {
+    const outcome = await run('invoke', ...args);
+
+    expectOneLineRefusal(outcome, 'invoke', wrong);
+  });
+
   it('takes -h for --help, wherever it stands', async () => {
     const long = await run('build', '--help');
     const short = await run('build', '--bogus', '-h');
