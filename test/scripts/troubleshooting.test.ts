@@ -73,8 +73,8 @@ function quotedParts(): string[] {
     .map((line) =>
       PREFIXES.reduce((rest, prefix) => (rest.startsWith(prefix) ? rest.slice(prefix.length) : rest), line),
     )
-    .map((line) => outside.reduce((rest, known) => rest.replaceAll(known, '\u0000'), line))
-    .flatMap((line) => line.split(/<[^>]+>|\.\.\.|\.\s|\u0000/))
+    .map((line) => outside.reduce((rest, known) => rest.replaceAll(known, '<outside>'), line))
+    .flatMap((line) => line.split(/<[^>]+>|\.\.\.|\.\s/))
     .map((part) => part.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ''))
     .filter((part) => part.length >= 6);
 }
