@@ -3,14 +3,13 @@ import { type FunctionTarget, invocationOf } from './target.ts';
 
 /** The invocation failed, or the function raised an error; the message is ready for the user. */
 export class FunctionCallError extends Error {
-  constructor(
-    message: string,
-    /** The function's error payload, when it answered one. */
-    readonly payload?: unknown,
-    options?: ErrorOptions,
-  ) {
+  /** The function's error payload, when it answered one. */
+  readonly payload: unknown;
+
+  constructor(message: string, options?: ErrorOptions & { payload?: unknown }) {
     super(message, options);
     this.name = 'FunctionCallError';
+    this.payload = options?.payload;
   }
 }
 
@@ -38,26 +37,22 @@ export async function callFunction(
     );
   } catch (error) {
     const { name, message } = error as Error;
-    throw new FunctionCallError(`invoking ${shown} failed: ${name}: ${message}`, undefined, { cause: error });
+    throw new FunctionCallError(`invoking ${shown} failed: ${name}: ${message}`, { cause: error });
   }
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
   let payload: unknown;
   try {
     payload = text === '' ? undefined : JSON.parse(text);
   } catch (error) {
-    throw new FunctionCallError(
-      `the function answered something that is not JSON: ${text.slice(0, 200)}`,
-      undefined,
-      {
-        cause: error,
-      },
-    );
+    throw new FunctionCallError(`the function answered something that is not JSON: ${text.slice(0, 200)}`, {
+      cause: error,
+    });
   }
   if (response.FunctionError !== undefined) {
     const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
     throw new FunctionCallError(
       `the function failed (${response.FunctionError}): ${errorType ?? 'Error'}: ${errorMessage ?? text}`,
-      payload,
+      { payload },
     );
   }
   return payload;
