@@ -4,6 +4,7 @@ import type { Invocation } from '../sandbox/bundleInvoker.ts';
 import { App, RotationWorld } from '../sandbox/rotationWorld.ts';
 import type { RotationRun, Step } from '../sandbox/secretsManagerDriver.ts';
 import { textTable } from './cli/table.ts';
+import { LogView, wantsColour } from './logView.ts';
 
 export interface DemoOptions {
   count: number;
@@ -19,6 +20,7 @@ export interface DemoOptions {
 class Narrator {
   readonly problems: string[] = [];
   readonly lastOutcome = new Map<string, { outcome: string; ms: number }>();
+  private readonly logView = new LogView({ colour: wantsColour(process.stdout) });
 
   constructor(private readonly debug: boolean) {}
 
@@ -64,7 +66,7 @@ class Narrator {
   private record(invocation: Invocation): void {
     const result = invocation.result as { instances?: { instance: string; outcome: string; ms: number }[] };
     for (const report of result?.instances ?? []) this.lastOutcome.set(report.instance, report);
-    if (this.debug) for (const line of invocation.logs) this.say(`      ${line}`);
+    if (this.debug) for (const line of invocation.logs) this.say(`      ${this.logView.format(line)}`);
   }
 }
 

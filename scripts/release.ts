@@ -3,25 +3,46 @@
  * application's Terraform keeps deploying exactly the bytes it was planned with.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 // The SDK is loaded once the command line is known to be right: --help and mistakes answer at once.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { command, matching, readCommandLine, required } from './cli/commandLine.ts';
+import { command, readCommandLine, required, UsageError } from './cli/commandLine.ts';
 import { isMainModule } from './cli/mainModule.ts';
+import { checkTaggable, createTag } from './releasing/gitTag.ts';
+import {
+  type Release,
+  ReleaseError,
+  refuseReleased,
+  removeUpload,
+  upload,
+  verifyUpload,
+} from './releasing/upload.ts';
+import { changelogProblem, semverProblem } from './releasing/version.ts';
 
 const root = join(import.meta.dirname, '..');
 
-const USAGE = `Usage: scripts/release --bucket BUCKET [--prefix PREFIX] [--version VERSION] [--skip-build]
+const USAGE = `Usage: scripts/release --bucket BUCKET [--prefix PREFIX] [--version VERSION] [--skip-build] [--tag]
 
-Builds dist/function.zip and uploads it to s3://BUCKET/PREFIX/VERSION/function.zip.
+Builds function.zip and uploads it to s3://BUCKET/PREFIX/VERSION/function.zip, checks what S3
+holds against the build, and prints the module inputs to hand to the application teams.
 An existing object for that version is never overwritten: release a new version instead.
 
   --bucket      the DBA team's release bucket (required)
   --prefix      key prefix (default: mysql-password-rotation)
-  --version     release version (default: "version" in package.json)
-  --skip-build  upload the dist/function.zip that is already built
+  --version     release version, a semantic version such as 1.4.0 or 1.4.0-rc.1 (default:
+                "version" in package.json). CHANGELOG.md must have its section, dated:
+                "## [1.4.0] - YYYY-MM-DD"; a pre-release may ship the "## [Unreleased]" section.
+  --changelog   the changelog to check (default: CHANGELOG.md)
+  --skip-build  upload the function.zip that is already built in dist/
+  --tag         after a successful release, tag HEAD "v<VERSION>" (annotated; not pushed). Once
+                pushed, module sources such as git::https://.../mysql-password-rotation.git?ref=v1.4.0
+                resolve to the commit the zip was built from. Refused for a build of
+                uncommitted changes or of another commit than HEAD.
   -h, --help    this text
+
+dist/ (or DIST_DIR) changes only when the release succeeds: the zip is built aside and moved in
+after the upload was checked.
 
 AWS credentials, region and endpoint come from the standard AWS variables and profile
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, ...).`;
@@ -33,81 +54,106 @@ const COMMAND = command({
     bucket: { type: 'string' },
     prefix: { type: 'string' },
     version: { type: 'string' },
+    changelog: { type: 'string' },
     'skip-build': { type: 'boolean' },
+    tag: { type: 'boolean' },
   },
 });
 
-export interface ReleaseOptions {
-  bucket: string;
-  prefix: string;
-  version: string;
+interface Built {
+  dir: string;
+  zip: Buffer;
+  sha256Base64: string;
+  commit: string | undefined;
 }
 
-export interface Release {
-  s3_bucket: string;
-  s3_key: string;
-  s3_object_version: string | undefined;
-  source_code_hash: string;
-}
-
-/** Uploads the zip unless the key already exists; throws with what to do instead. */
-export async function release(s3: S3Client, zip: Buffer, sha256Base64: string, options: ReleaseOptions) {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-  const key = `${options.prefix.replace(/\/+$/, '')}/${options.version}/function.zip`;
-  if (await exists(s3, options.bucket, key)) {
-    throw new Error(
-      `s3://${options.bucket}/${key} already exists; versions are immutable. Bump the version and release again.`,
-    );
-  }
-  const put = await s3.send(
-    new PutObjectCommand({
-      Bucket: options.bucket,
-      Key: key,
-      Body: zip,
-      ContentType: 'application/zip',
-      ChecksumSHA256: sha256Base64,
-      // Refused by S3 if another upload of the same version won the race since the check above.
-      IfNoneMatch: '*',
-    }),
-  );
-  const result: Release = {
-    s3_bucket: options.bucket,
-    s3_key: key,
-    s3_object_version: put.VersionId,
-    source_code_hash: sha256Base64,
+function readBuild(dir: string): Built {
+  const zip = readFileSync(join(dir, 'function.zip'));
+  const info = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as {
+    sha256Base64: string;
+    commit?: string;
   };
-  return result;
+  return { dir, zip, sha256Base64: info.sha256Base64, commit: info.commit };
 }
 
-async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  const { HeadObjectCommand, NotFound } = await import('@aws-sdk/client-s3');
+/** Builds into a fresh directory beside dist/, which stays as it is until the release succeeds. */
+function buildAside(dist: string, version: string): Built {
+  const dir = mkdtempSync(`${dist}.building-`);
   try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
+    execFileSync(join(root, 'scripts/build'), {
+      stdio: 'inherit',
+      env: { ...process.env, FUNCTION_VERSION: version, DIST_DIR: dir },
+    });
+    return readBuild(dir);
   } catch (error) {
-    if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return false;
+    rmSync(dir, { recursive: true, force: true });
+    throw new ReleaseError(`the build failed: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+}
+
+/** Puts the new build where dist/ was, in two renames; the old one comes back if the second fails. */
+function replaceDist(dist: string, built: string): void {
+  const previous = `${dist}.previous-${process.pid}`;
+  const hadDist = existsSync(dist);
+  if (hadDist) renameSync(dist, previous);
+  try {
+    renameSync(built, dist);
+  } catch (error) {
+    if (hadDist) renameSync(previous, dist);
     throw error;
+  }
+  rmSync(previous, { recursive: true, force: true });
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function readChangelog(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
 async function main(): Promise<number> {
   const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
     .version;
-  const options = readCommandLine(COMMAND, ({ values }) => ({
-    bucket: required('--bucket', values.bucket),
-    prefix: values.prefix ?? 'mysql-password-rotation',
-    version: matching(
-      '--version',
-      values.version ?? packageVersion,
-      /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/,
-      'letters, digits, dots, plus, underscores or hyphens',
-    ),
-    skipBuild: values['skip-build'] === true,
-  }));
+  const options = readCommandLine(COMMAND, ({ values }) => {
+    const version = values.version ?? packageVersion;
+    const problem = semverProblem(version);
+    if (problem !== undefined) {
+      throw new UsageError(
+        `--version must be a semantic version (semver 2.0.0) such as 1.4.0 or 1.4.0-rc.1: ${problem}, got "${version}"`,
+      );
+    }
+    return {
+      bucket: required('--bucket', values.bucket),
+      prefix: values.prefix ?? 'mysql-password-rotation',
+      version,
+      // Relative to where the user stands: the wrapper runs this from the repository.
+      changelog: resolve(
+        process.env.RELEASE_CALLER_DIR ?? root,
+        values.changelog ?? join(root, 'CHANGELOG.md'),
+      ),
+      skipBuild: values['skip-build'] === true,
+      tag: values.tag === true,
+    };
+  });
   const { version } = options;
+  const dist = process.env.DIST_DIR ?? join(root, 'dist');
+  const refuse = (message: string) => {
+    console.error(`release refused: ${message}`);
+    return 1;
+  };
+  const changelog = changelogProblem(readChangelog(options.changelog), version, today());
+  if (changelog !== undefined) return refuse(`version ${version}: ${changelog}`);
   const { S3Client } = await import('@aws-sdk/client-s3');
   const s3 = new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' });
+  let built: Built | undefined;
   try {
+    if (options.tag) checkTaggable(root, version, undefined);
     // Checked first: without a region nothing can be uploaded, and the build would be for nothing.
     const region = await s3.config.region().catch(() => undefined);
     if (region === undefined) {
@@ -116,31 +162,50 @@ async function main(): Promise<number> {
       );
       return 1;
     }
-    if (!options.skipBuild) {
-      execFileSync(join(root, 'scripts/build'), {
-        stdio: 'inherit',
-        env: { ...process.env, FUNCTION_VERSION: version },
-      });
+    // Also checked by the upload itself; here it spares a build that could not be released.
+    await refuseReleased(s3, options);
+    built = options.skipBuild ? readBuild(dist) : buildAside(dist, version);
+    if (options.tag) checkTaggable(root, version, built.commit);
+    const release = await upload(s3, built.zip, built.sha256Base64, options);
+    await check(s3, release, built.zip);
+    if (!options.skipBuild) replaceDist(dist, built.dir);
+    print(release);
+    if (options.tag) {
+      const tag = createTag(root, version, `s3://${release.s3_bucket}/${release.s3_key}`);
+      console.log(`\nTagged ${tag}; push it with: git push origin ${tag}`);
     }
-    const zip = readFileSync(join(root, 'dist/function.zip'));
-    const built = JSON.parse(readFileSync(join(root, 'dist/build.json'), 'utf8')) as { sha256Base64: string };
-    const result = await release(s3, zip, built.sha256Base64, {
-      bucket: options.bucket,
-      prefix: options.prefix,
-      version,
-    });
-    console.log(`Uploaded s3://${result.s3_bucket}/${result.s3_key}\n\nModule inputs:`);
-    console.log(`  s3_bucket         = "${result.s3_bucket}"`);
-    console.log(`  s3_key            = "${result.s3_key}"`);
-    if (result.s3_object_version) console.log(`  s3_object_version = "${result.s3_object_version}"`);
-    console.log(`  source_code_hash  = "${result.source_code_hash}"`);
     return 0;
   } catch (error) {
     console.error(`release failed: ${(error as Error).message}`);
+    if (!options.skipBuild) console.error('dist/ is left as it was');
     return 1;
   } finally {
+    if (built !== undefined && !options.skipBuild) rmSync(built.dir, { recursive: true, force: true });
     s3.destroy();
   }
+}
+
+/** Fails loudly when S3 does not hold the built bytes, removing the bad object so that the version can be released again. */
+async function check(s3: S3Client, release: Release, zip: Buffer): Promise<void> {
+  try {
+    const how = await verifyUpload(s3, release, zip);
+    console.log(`Uploaded and checked (${how}): s3://${release.s3_bucket}/${release.s3_key}`);
+  } catch (error) {
+    const removed = await removeUpload(s3, release).then(
+      () => 'it was removed; release the same version again',
+      (removeError: Error) =>
+        `removing it failed too (${removeError.name}): delete it by hand before releasing again`,
+    );
+    throw new ReleaseError(`${(error as Error).message}; ${removed}`, { cause: error });
+  }
+}
+
+function print(release: Release): void {
+  console.log('\nModule inputs:');
+  console.log(`  s3_bucket         = "${release.s3_bucket}"`);
+  console.log(`  s3_key            = "${release.s3_key}"`);
+  if (release.s3_object_version) console.log(`  s3_object_version = "${release.s3_object_version}"`);
+  console.log(`  source_code_hash  = "${release.source_code_hash}"`);
 }
 
 if (isMainModule(import.meta)) process.exitCode = await main();

@@ -213,13 +213,13 @@ describe('parseArgs', () => {
         'reset',
         '--instances',
         'db-1,db-2',
-        '--secret-id',
+        '--secret',
         'rotation/app',
         '--dry-run',
         '--json',
       ]),
-    ).toEqual({
-      target: FUNCTION,
+    ).toMatchObject({
+      target: { given: FUNCTION, name: 'app-rotation', qualifier: undefined },
       action: 'reset',
       instances: ['db-1', 'db-2'],
       secretId: 'rotation/app',
@@ -228,14 +228,34 @@ describe('parseArgs', () => {
     });
   });
 
-  it('accepts --flag=value and repeated --instances', () => {
-    expect(parseArgs(['fn', 'verify', '--instances=a', '--instances', 'b, c'])).toEqual({
-      target: 'fn',
+  it('accepts --flag=value, repeated --instances, and --secret-id for --secret', () => {
+    expect(
+      parseArgs(['fn', 'verify', '--instances=a', '--instances', 'b, c', '--secret-id', 's']),
+    ).toMatchObject({
       action: 'verify',
       instances: ['a', 'b', 'c'],
+      secretId: 's',
       dryRun: false,
       json: false,
     });
+  });
+
+  it('reads rotate and history options, with their defaults', () => {
+    expect(parseArgs(['fn:live', 'rotate', '--user', 'app', '--wait'])).toMatchObject({
+      target: { given: 'fn:live', name: 'fn', qualifier: 'live' },
+      action: 'rotate',
+      user: 'app',
+      wait: true,
+      timeoutMs: 15 * 60_000,
+      logGroup: '/aws/lambda/fn',
+    });
+    expect(parseArgs(['fn', 'rotate', '--wait', '--timeout', '90s'])).toMatchObject({ timeoutMs: 90_000 });
+    expect(parseArgs(['fn', 'history', '--since', '30d', '--log-group', '/custom/group'])).toMatchObject({
+      action: 'history',
+      sinceMs: 30 * 86_400_000,
+      logGroup: '/custom/group',
+    });
+    expect(parseArgs(['fn', 'history'])).not.toHaveProperty('sinceMs');
   });
 
   it.each([
@@ -248,7 +268,35 @@ describe('parseArgs', () => {
     [['fn', 'reset', '--dry-run=yes'], '--dry-run takes no value'],
     [
       ['fn', 'verify', '--force'],
-      'unknown option --force; options: --instances, --secret-id, --dry-run, --json, --help',
+      'unknown option --force; options: --secret, --secret-id, --user, --instances, --dry-run, --wait, --timeout, --since, --log-group, --json, --help',
+    ],
+    [['fn', 'verify', '--dry-run'], '--dry-run is not for verify; it goes with reset, heal'],
+    [
+      ['fn', 'version', '--secret', 's'],
+      '--secret is not for version; it goes with status, verify, reset, heal, rotate, history',
+    ],
+    [['fn', 'status', '--wait'], '--wait is not for status; it goes with rotate'],
+    [
+      ['fn', 'rotate', '--json'],
+      '--json is not for rotate; it goes with version, status, verify, reset, heal, history',
+    ],
+    [['fn', 'rotate', '--timeout', '5m'], '--timeout goes with --wait'],
+    [['fn', 'history', '--secret', 's', '--user', 'u'], 'give --secret or --user, not both'],
+    [
+      ['fn', 'history', '--secret', 's', '--secret-id', 's'],
+      '--secret and --secret-id are the same option: give it once',
+    ],
+    [
+      ['fn', 'rotate', '--wait', '--timeout', '10'],
+      '--timeout must be a length of time such as 90s, 15m, 2h or 7d, at most 1d, got "10"',
+    ],
+    [
+      ['fn', 'history', '--since', 'yesterday'],
+      '--since must be a length of time such as 90s, 15m, 2h or 7d, at most 3650d, got "yesterday"',
+    ],
+    [
+      ['my function', 'status'],
+      '"my function" is not a Lambda function name or ARN (name, name:alias, or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS])',
     ],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
@@ -262,8 +310,15 @@ describe('parseArgs', () => {
 
 describe('buildEvent', () => {
   it('leaves out what was not given so that the function applies its defaults', () => {
-    expect(buildEvent({ target: 'fn', action: 'verify', dryRun: false, json: false })).toEqual({
-      action: 'verify',
+    expect(buildEvent({ dryRun: false }, 'verify')).toEqual({ action: 'verify' });
+  });
+
+  it('passes the user or the secret as the function expects them', () => {
+    expect(buildEvent({ user: 'app', dryRun: false }, 'status')).toEqual({ action: 'status', user: 'app' });
+    expect(buildEvent({ secretId: 'rotation/app', dryRun: true }, 'heal')).toEqual({
+      action: 'heal',
+      secretId: 'rotation/app',
+      dryRun: true,
     });
   });
 });
@@ -276,6 +331,7 @@ describe('run', () => {
 
     expect(lambda.commandCalls(InvokeCommand)[0]?.args[0].input).toMatchObject({
       FunctionName: FUNCTION,
+      Qualifier: 'manual',
       InvocationType: 'RequestResponse',
     });
     expect(sentEvent()).toEqual({ action: 'verify', instances: ['app-db0', 'app-db1', 'app-db2'] });
@@ -301,6 +357,50 @@ describe('run', () => {
 
     expect(JSON.parse(out)).toEqual(verifyFailed);
     expect(code).toBe(EXIT.failed);
+  });
+
+  it('invokes the alias or version the caller named, and only that', async () => {
+    answers(version);
+
+    await cli('app-rotation:live', 'version');
+    await cli(`${FUNCTION}:7`, 'version');
+
+    const targets = lambda.commandCalls(InvokeCommand).map((call) => ({
+      FunctionName: call.args[0].input.FunctionName,
+      Qualifier: call.args[0].input.Qualifier,
+    }));
+    expect(targets).toEqual([
+      { FunctionName: 'app-rotation:live', Qualifier: undefined },
+      { FunctionName: `${FUNCTION}:7`, Qualifier: undefined },
+    ]);
+  });
+
+  it('passes --user on as "user", for a function that serves several secrets', async () => {
+    answers(verifyFailed);
+
+    await cli('app-rotation', 'verify', '--user', 'app');
+
+    expect(sentEvent()).toEqual({ action: 'verify', user: 'app' });
+  });
+
+  it('asks "status" which secret --user names before rotate and history, and stops when the function refuses', async () => {
+    // Only the function knows its SECRETS; moto cannot run it, so its refusal is played here.
+    answers(
+      {
+        errorType: 'InvalidEventError',
+        errorMessage: 'unknown user "nobody"; the function serves: app, reporting',
+        trace: [],
+      },
+      'Unhandled',
+    );
+
+    const { code, err } = await cli('app-rotation', 'history', '--user', 'nobody');
+
+    expect(sentEvent()).toEqual({ action: 'status', user: 'nobody' });
+    expect(code).toBe(EXIT.error);
+    expect(err).toBe(
+      'scripts/invoke: the function failed (Unhandled): InvalidEventError: unknown user "nobody"; the function serves: app, reporting',
+    );
   });
 
   it('sends a dry run and exits 0 when the answer is ok', async () => {
@@ -376,7 +476,7 @@ describe('run', () => {
     expect(code).toBe(EXIT.usage);
     expect(out).toBe('');
     expect(err).toBe(
-      'scripts/invoke: unknown action "explode"; valid actions: version, status, verify, reset, heal (run scripts/invoke --help)',
+      'scripts/invoke: unknown action "explode"; valid actions: version, status, verify, reset, heal, rotate, history (run scripts/invoke --help)',
     );
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
@@ -395,7 +495,7 @@ describe('run', () => {
     expect(code).toBe(EXIT.error);
     expect(out).toBe('');
     expect(err).toBe(
-      'scripts/invoke: invoking app-rotation failed: TooManyRequestsException: Rate Exceeded.',
+      'scripts/invoke: invoking app-rotation (alias manual) failed: TooManyRequestsException: Rate Exceeded.',
     );
   });
 

@@ -57,15 +57,23 @@ const scripts: { script: string; usage: string; badValue: string[]; wrong: strin
   {
     script: 'release',
     usage: 'Usage: scripts/release --bucket BUCKET',
-    badValue: ['--bucket', 'releases', '--version', '1 2'],
+    badValue: ['--bucket', 'releases', '--version', '1.4'],
     wrong:
-      'scripts/release: --version must be letters, digits, dots, plus, underscores or hyphens, got "1 2"',
+      'scripts/release: --version must be a semantic version (semver 2.0.0) such as 1.4.0 or 1.4.0-rc.1: it needs MAJOR.MINOR.PATCH, three whole numbers, got "1.4"',
   },
   {
     script: 'invoke',
     usage: 'Usage: scripts/invoke <function-name-or-arn> <action> [options]',
     badValue: ['app-rotation', 'frobnicate'],
-    wrong: 'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal',
+    wrong:
+      'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal, rotate, history',
+  },
+  {
+    script: 'logs',
+    usage: 'Usage: scripts/logs [FILE | -] [--token T] [--level LEVEL]',
+    badValue: ['--function', 'app-rotation', '--since', 'soon'],
+    wrong:
+      'scripts/logs: --since must be a length of time such as 90s, 15m, 2h or 7d, at most 366d, got "soon"',
   },
   {
     script: 'tf-docs',
@@ -102,6 +110,22 @@ describe.concurrent('every script', () => {
       expectOneLineRefusal(outcome, script, wrong);
     });
   }
+
+  it.each([
+    [
+      ['app-rotation', 'rotate', '--wait', '--timeout', '10'],
+      'scripts/invoke: --timeout must be a length of time such as 90s, 15m, 2h or 7d, at most 1d, got "10"',
+    ],
+    [
+      ['app-rotation', 'history', '--since', 'yesterday'],
+      'scripts/invoke: --since must be a length of time such as 90s, 15m, 2h or 7d, at most 3650d, got "yesterday"',
+    ],
+    [['app-rotation', 'rotate', '--json'], 'scripts/invoke: --json is not for rotate; it goes with'],
+  ])('scripts/invoke refuses %j in one line with exit 2, before calling AWS', async (args, wrong) => {
+    const outcome = await run('invoke', ...args);
+
+    expectOneLineRefusal(outcome, 'invoke', wrong);
+  });
 
   it('takes -h for --help, wherever it stands', async () => {
     const long = await run('build', '--help');
