@@ -1,3 +1,6 @@
+# Whole numbers within a range are checked as `max(low, min(high, floor(x))) == x`: true only when x
+# has no fraction and lies in [low, high].
+
 ################################################################################
 # General
 ################################################################################
@@ -21,7 +24,7 @@ variable "tags" {
 }
 
 ################################################################################
-# Function
+# Function code
 ################################################################################
 
 variable "s3_bucket" {
@@ -63,6 +66,17 @@ variable "source_code_hash" {
   }
 }
 
+variable "layers" {
+  description = "ARNs of Lambda layers to attach, for example one holding a CA bundle for `db_tls_ca_file`."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+################################################################################
+# Function runtime
+################################################################################
+
 variable "timeout" {
   description = "Function timeout in seconds; one step must finish on every instance within it."
   type        = number
@@ -70,7 +84,7 @@ variable "timeout" {
   nullable    = false
 
   validation {
-    condition     = var.timeout >= 10 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    condition     = max(10, min(900, floor(var.timeout))) == var.timeout
     error_message = "timeout must be a whole number of seconds from 10 to 900."
   }
 }
@@ -82,7 +96,7 @@ variable "memory_size" {
   nullable    = false
 
   validation {
-    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    condition     = max(128, min(10240, floor(var.memory_size))) == var.memory_size
     error_message = "memory_size must be a whole number of MB from 128 to 10240."
   }
 }
@@ -94,16 +108,9 @@ variable "reserved_concurrent_executions" {
   nullable    = false
 
   validation {
-    condition     = var.reserved_concurrent_executions >= 2 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    condition     = max(2, floor(var.reserved_concurrent_executions)) == var.reserved_concurrent_executions
     error_message = "reserved_concurrent_executions must be a whole number of at least 2; with 1, a rotation step can be throttled by another rotation's step."
   }
-}
-
-variable "layers" {
-  description = "ARNs of Lambda layers to attach, for example one holding a CA bundle for `db_tls_ca_file`."
-  type        = list(string)
-  default     = []
-  nullable    = false
 }
 
 ################################################################################
@@ -166,7 +173,7 @@ variable "database_port" {
   nullable    = false
 
   validation {
-    condition     = var.database_port >= 1 && var.database_port <= 65535 && floor(var.database_port) == var.database_port
+    condition     = max(1, min(65535, floor(var.database_port))) == var.database_port
     error_message = "database_port must be a port number from 1 to 65535."
   }
 }
@@ -191,7 +198,7 @@ variable "rds_https_proxy" {
 }
 
 ################################################################################
-# Databases
+# Discovery: which instances take part
 ################################################################################
 
 variable "db_engines" {
@@ -231,13 +238,6 @@ variable "db_identifier_prefix" {
   }
 }
 
-variable "db_skip_unavailable" {
-  description = "Skip instances that are not available (stopped, modifying, ...) instead of failing the rotation (`DB_SKIP_UNAVAILABLE`)."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
 variable "db_endpoints" {
   description = "Static `host:port` list that replaces RDS discovery, for MySQL outside RDS (`DB_ENDPOINTS`)."
   type        = list(string)
@@ -249,6 +249,17 @@ variable "db_endpoints" {
     error_message = "db_endpoints must hold host:port entries such as db1.internal:3306."
   }
 }
+
+variable "db_skip_unavailable" {
+  description = "Skip instances that are not available (stopped, modifying, ...) instead of failing the rotation (`DB_SKIP_UNAVAILABLE`)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+################################################################################
+# Database connections
+################################################################################
 
 variable "db_tls_ca_file" {
   description = "Path of a PEM CA bundle inside the function bundle or a layer (`DB_TLS_CA_FILE`); by default the Amazon RDS CA bundle is trusted."
@@ -268,7 +279,7 @@ variable "parallel" {
   nullable    = false
 
   validation {
-    condition     = var.parallel >= 1 && var.parallel <= 100 && floor(var.parallel) == var.parallel
+    condition     = max(1, min(100, floor(var.parallel))) == var.parallel
     error_message = "parallel must be a whole number from 1 to 100."
   }
 }
@@ -280,7 +291,7 @@ variable "retries" {
   nullable    = false
 
   validation {
-    condition     = var.retries >= 0 && var.retries <= 10 && floor(var.retries) == var.retries
+    condition     = max(0, min(10, floor(var.retries))) == var.retries
     error_message = "retries must be a whole number from 0 to 10."
   }
 }
@@ -292,7 +303,7 @@ variable "retry_wait_ms" {
   nullable    = false
 
   validation {
-    condition     = var.retry_wait_ms >= 0 && var.retry_wait_ms <= 60000 && floor(var.retry_wait_ms) == var.retry_wait_ms
+    condition     = max(0, min(60000, floor(var.retry_wait_ms))) == var.retry_wait_ms
     error_message = "retry_wait_ms must be a whole number of milliseconds from 0 to 60000."
   }
 }
@@ -304,7 +315,7 @@ variable "connect_timeout_ms" {
   nullable    = false
 
   validation {
-    condition     = var.connect_timeout_ms >= 100 && var.connect_timeout_ms <= 60000 && floor(var.connect_timeout_ms) == var.connect_timeout_ms
+    condition     = max(100, min(60000, floor(var.connect_timeout_ms))) == var.connect_timeout_ms
     error_message = "connect_timeout_ms must be a whole number of milliseconds from 100 to 60000."
   }
 }
@@ -316,7 +327,7 @@ variable "query_timeout_ms" {
   nullable    = false
 
   validation {
-    condition     = var.query_timeout_ms >= 100 && var.query_timeout_ms <= 300000 && floor(var.query_timeout_ms) == var.query_timeout_ms
+    condition     = max(100, min(300000, floor(var.query_timeout_ms))) == var.query_timeout_ms
     error_message = "query_timeout_ms must be a whole number of milliseconds from 100 to 300000."
   }
 }
@@ -384,22 +395,14 @@ variable "recovery_window_in_days" {
   nullable    = false
 
   validation {
-    condition     = var.recovery_window_in_days == 0 || (var.recovery_window_in_days >= 7 && var.recovery_window_in_days <= 30 && floor(var.recovery_window_in_days) == var.recovery_window_in_days)
+    condition     = var.recovery_window_in_days == 0 || max(7, min(30, floor(var.recovery_window_in_days))) == var.recovery_window_in_days
     error_message = "recovery_window_in_days must be 0 or a whole number from 7 to 30."
   }
 }
 
-variable "stale_pending_minutes" {
-  description = "An `AWSPENDING` older than this many minutes belongs to no running rotation: `status` reports it and `heal` removes it (`STALE_PENDING_MINUTES`)."
-  type        = number
-  default     = 60
-  nullable    = false
-
-  validation {
-    condition     = var.stale_pending_minutes >= 0 && var.stale_pending_minutes <= 10080 && floor(var.stale_pending_minutes) == var.stale_pending_minutes
-    error_message = "stale_pending_minutes must be a whole number from 0 to 10080 (a week)."
-  }
-}
+################################################################################
+# Passwords
+################################################################################
 
 variable "password_length" {
   description = "Length of generated passwords (`PASSWORD_LENGTH`)."
@@ -408,7 +411,7 @@ variable "password_length" {
   nullable    = false
 
   validation {
-    condition     = var.password_length >= 16 && var.password_length <= 128 && floor(var.password_length) == var.password_length
+    condition     = max(16, min(128, floor(var.password_length))) == var.password_length
     error_message = "password_length must be a whole number from 16 to 128."
   }
 }
@@ -428,41 +431,34 @@ variable "password_exclude_chars" {
 # Rotation
 ################################################################################
 
-variable "rotation_automatically_after_days" {
-  description = "Rotate every this many days (1 to 1000). Give this or `rotation_schedule_expression`, not both; with neither, every 30 days."
-  type        = number
-  default     = null
+variable "rotation_rules" {
+  description = "When Secrets Manager rotates: every `automatically_after_days` (1 to 1000) or on a `schedule_expression` (`rate(...)` or `cron(...)`, such as `cron(0 4 ? * TUE *)`), not both, starting within an optional `duration` window (`1h` to `24h`). Neither: every 30 days."
+  type = object({
+    automatically_after_days = optional(number)
+    duration                 = optional(string)
+    schedule_expression      = optional(string)
+  })
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = var.rotation_automatically_after_days == null || try(var.rotation_automatically_after_days >= 1 && var.rotation_automatically_after_days <= 1000 && floor(var.rotation_automatically_after_days) == var.rotation_automatically_after_days, false)
-    error_message = "rotation_automatically_after_days must be a whole number from 1 to 1000."
+    condition     = var.rotation_rules.automatically_after_days == null || var.rotation_rules.schedule_expression == null
+    error_message = "Give rotation_rules.automatically_after_days or rotation_rules.schedule_expression, not both."
   }
 
   validation {
-    condition     = var.rotation_automatically_after_days == null || var.rotation_schedule_expression == null
-    error_message = "Give rotation_automatically_after_days or rotation_schedule_expression, not both."
+    condition     = try(max(1, min(1000, floor(var.rotation_rules.automatically_after_days))) == var.rotation_rules.automatically_after_days, var.rotation_rules.automatically_after_days == null)
+    error_message = "rotation_rules.automatically_after_days must be a whole number from 1 to 1000."
   }
-}
-
-variable "rotation_schedule_expression" {
-  description = "Rotation schedule as `rate(...)` or `cron(...)`, for example `cron(0 4 ? * TUE *)`. Give this or `rotation_automatically_after_days`, not both."
-  type        = string
-  default     = null
 
   validation {
-    condition     = var.rotation_schedule_expression == null || can(regex("^(rate|cron)\\(.+\\)$", var.rotation_schedule_expression))
-    error_message = "rotation_schedule_expression must look like rate(30 days) or cron(0 4 ? * TUE *)."
+    condition     = var.rotation_rules.schedule_expression == null || can(regex("^(rate|cron)\\(.+\\)$", var.rotation_rules.schedule_expression))
+    error_message = "rotation_rules.schedule_expression must look like rate(30 days) or cron(0 4 ? * TUE *)."
   }
-}
-
-variable "rotation_duration" {
-  description = "Rotation window in hours such as `3h`; Secrets Manager starts the rotation within it."
-  type        = string
-  default     = null
 
   validation {
-    condition     = var.rotation_duration == null || can(regex("^([1-9]|1[0-9]|2[0-4])h$", var.rotation_duration))
-    error_message = "rotation_duration must be 1h to 24h, such as 3h."
+    condition     = var.rotation_rules.duration == null || can(regex("^([1-9]|1[0-9]|2[0-4])h$", var.rotation_rules.duration))
+    error_message = "rotation_rules.duration must be 1h to 24h, such as 3h."
   }
 }
 
@@ -475,6 +471,18 @@ variable "rotation_wait_duration" {
   validation {
     condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", var.rotation_wait_duration))
     error_message = "rotation_wait_duration must be a duration such as 20s, 1m or 1m30s."
+  }
+}
+
+variable "stale_pending_minutes" {
+  description = "An `AWSPENDING` older than this many minutes belongs to no running rotation: `status` reports it and `heal` removes it (`STALE_PENDING_MINUTES`)."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = max(0, min(10080, floor(var.stale_pending_minutes))) == var.stale_pending_minutes
+    error_message = "stale_pending_minutes must be a whole number from 0 to 10080 (a week)."
   }
 }
 

@@ -81,7 +81,7 @@ class ApplicationStack extends TerraformStack {
         username: 'app',
         default_provision_password: defaultProvisionPassword.stringValue,
         db_tag: { key: 'application', value: name },
-        rotation_automatically_after_days: 30,
+        rotation_rules: { automatically_after_days: 30 },
         manual_invoke_principals: ['arn:aws:iam::111122223333:role/dba-backend'],
         tags: { application: name },
       },

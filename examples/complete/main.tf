@@ -20,9 +20,8 @@ module "password_rotation" {
   default_provision_password = var.default_provision_password
 
   # Only this application's instances take part.
-  db_tag                       = { key = "application", value = var.name }
-  rotation_schedule_expression = "cron(0 4 ? * TUE *)"
-  rotation_duration            = "2h"
+  db_tag         = { key = "application", value = var.name }
+  rotation_rules = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "2h" }
 
   manual_invoke_principals = [var.dba_backend_role_arn]
   alarm_sns_topic_arn      = var.alarm_sns_topic_arn

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleNames, repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
@@ -34,5 +35,43 @@ describe('the Terraform code', () => {
     const report = JSON.parse(result.stdout);
     expect(report.diagnostics).toEqual([]);
     expect(report.valid).toBe(true);
+  });
+
+  it('refuses rotation_rules with both days and a schedule already at terraform validate', async () => {
+    const root = join(workspace.dir, 'caller-with-both-rotation-rules');
+    mkdirSync(root);
+    writeFileSync(
+      join(root, 'main.tf'),
+      `module "password_rotation" {
+  source = "../"
+
+  name                       = "shop-rotation"
+  s3_bucket                  = "dba-function-releases"
+  s3_key                     = "mysql-password-rotation/1.0.0/function.zip"
+  vpc_id                     = "vpc-0123456789abcdef0"
+  subnet_ids                 = ["subnet-0123456789abcdef0"]
+  api_endpoint_cidr_blocks   = ["10.0.0.0/24"]
+  database_cidr_blocks       = ["10.0.16.0/20"]
+  secret_name                = "shop/mysql/app"
+  username                   = "app"
+  default_provision_password = "Provision-Password-1"
+
+  rotation_rules = { automatically_after_days = 7, schedule_expression = "rate(7 days)" }
+}
+`,
+    );
+    await terraform(['init', '-backend=false', '-no-color', '-input=false'], root);
+    const result = await terraform(['validate', '-no-color', '-json'], root, { allowFailure: true });
+    const report = JSON.parse(result.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        summary: 'Invalid value for variable',
+        detail: expect.stringContaining(
+          'Give rotation_rules.automatically_after_days or rotation_rules.schedule_expression, not both.',
+        ),
+      }),
+    ]);
   });
 });

@@ -18,7 +18,10 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 
 export const pluginMirror = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
 
-const moduleFiles = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'];
+/** The module's own files: every .tf file at the repository root. */
+export const moduleFiles = readdirSync(repoRoot)
+  .filter((file) => file.endsWith('.tf'))
+  .sort();
 
 export const exampleNames = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true })
   .filter(

@@ -1,8 +1,8 @@
 # Plan runs against a mocked AWS provider: what the module renders, without an AWS account.
 # Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts on a copy of the module.
 
-# Shared by both files: the mocked provider's data (mocks/aws.tfmock.hcl) and the inputs
-# (common.tfvars, passed with -var-file).
+# The mocked provider answers with mocks/aws.tfmock.hcl; the inputs every run starts from are in
+# common.tfvars (passed with -var-file), shared with validations.tftest.hcl.
 mock_provider "aws" {
   override_during = plan
   source          = "./tftest/mocks"
@@ -177,22 +177,20 @@ run "optional_settings_render_when_given" {
   command = plan
 
   variables {
-    db_tag                            = { key = "application", value = "shop" }
-    db_identifier_prefix              = "shop-"
-    db_skip_unavailable               = true
-    db_endpoints                      = ["db1.internal:3306", "db2.internal:3307"]
-    db_tls_ca_file                    = "/opt/ca/bundle.pem"
-    password_exclude_chars            = "%&"
-    rds_https_proxy                   = { url = "http://proxy.internal:3128", cidr_blocks = ["10.0.9.0/28"] }
-    log_level                         = "DEBUG"
-    kms_key_arn                       = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    manual_invoke_principals          = ["arn:aws:iam::444455556666:role/dba-backend"]
-    alarm_sns_topic_arn               = "arn:aws:sns:eu-west-1:111122223333:dba-alerts"
-    rotation_automatically_after_days = null
-    rotation_schedule_expression      = "cron(0 4 ? * TUE *)"
-    rotation_duration                 = "3h"
-    reserved_concurrent_executions    = 5
-    database_port                     = 3307
+    db_tag                         = { key = "application", value = "shop" }
+    db_identifier_prefix           = "shop-"
+    db_skip_unavailable            = true
+    db_endpoints                   = ["db1.internal:3306", "db2.internal:3307"]
+    db_tls_ca_file                 = "/opt/ca/bundle.pem"
+    password_exclude_chars         = "%&"
+    rds_https_proxy                = { url = "http://proxy.internal:3128", cidr_blocks = ["10.0.9.0/28"] }
+    log_level                      = "DEBUG"
+    kms_key_arn                    = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    manual_invoke_principals       = ["arn:aws:iam::444455556666:role/dba-backend"]
+    alarm_sns_topic_arn            = "arn:aws:sns:eu-west-1:111122223333:dba-alerts"
+    rotation_rules                 = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "3h" }
+    reserved_concurrent_executions = 5
+    database_port                  = 3307
   }
 
   assert {
@@ -280,12 +278,12 @@ run "rotation_days_are_passed_on" {
   command = plan
 
   variables {
-    rotation_automatically_after_days = 7
+    rotation_rules = { automatically_after_days = 7 }
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 7
-    error_message = "rotation_automatically_after_days must be passed on."
+    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 7 && aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == null
+    error_message = "rotation_rules.automatically_after_days must be passed on."
   }
 }
 

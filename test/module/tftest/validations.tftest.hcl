@@ -1,13 +1,9 @@
 # One run per validation rule: each bad value must stop the plan at that variable.
-# Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts; test/module/hcl-keeps-rotation-invariants.test.ts
-# checks that every validation block has a run here.
+# Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts;
+# test/module/hcl-keeps-rotation-invariants.test.ts checks that every validation block has a run here.
 
-# Shared by both files: the mocked provider's data (mocks/aws.tfmock.hcl) and the inputs
-# (common.tfvars, passed with -var-file).
-mock_provider "aws" {
-  override_during = plan
-  source          = "./tftest/mocks"
-}
+# It runs against variables.tf alone (no provider): the validations read nothing else. The inputs
+# every run starts from are in common.tfvars, shared with renders.tftest.hcl.
 
 run "rejects_name_bad_characters" {
   command = plan
@@ -339,45 +335,44 @@ run "rejects_password_exclude_chars_empty" {
   expect_failures = [var.password_exclude_chars]
 }
 
-run "rejects_rotation_automatically_after_days_above_1000" {
+run "rejects_rotation_rules_with_days_and_a_schedule" {
   command = plan
 
   variables {
-    rotation_automatically_after_days = 1001
+    rotation_rules = { automatically_after_days = 7, schedule_expression = "rate(7 days)" }
   }
 
-  expect_failures = [var.rotation_automatically_after_days]
+  expect_failures = [var.rotation_rules]
 }
 
-run "rejects_rotation_automatically_after_days_with_a_schedule_expression" {
+run "rejects_rotation_rules_days_above_1000" {
   command = plan
 
   variables {
-    rotation_automatically_after_days = 7
-    rotation_schedule_expression      = "rate(7 days)"
+    rotation_rules = { automatically_after_days = 1001 }
   }
 
-  expect_failures = [var.rotation_automatically_after_days]
+  expect_failures = [var.rotation_rules]
 }
 
-run "rejects_rotation_schedule_expression_not_rate_or_cron" {
+run "rejects_rotation_rules_schedule_not_rate_or_cron" {
   command = plan
 
   variables {
-    rotation_schedule_expression = "every tuesday"
+    rotation_rules = { schedule_expression = "every tuesday" }
   }
 
-  expect_failures = [var.rotation_schedule_expression]
+  expect_failures = [var.rotation_rules]
 }
 
-run "rejects_rotation_duration_above_24h" {
+run "rejects_rotation_rules_duration_above_24h" {
   command = plan
 
   variables {
-    rotation_duration = "25h"
+    rotation_rules = { duration = "25h" }
   }
 
-  expect_failures = [var.rotation_duration]
+  expect_failures = [var.rotation_rules]
 }
 
 run "rejects_rotation_wait_duration_not_a_duration" {
