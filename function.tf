@@ -14,10 +14,14 @@ resource "aws_lambda_function" "this" {
   description   = "Rotates the password of MySQL user ${var.username} on every instance (secret ${var.secret_name})."
   role          = aws_iam_role.this.arn
 
-  s3_bucket         = var.s3_bucket
-  s3_key            = var.s3_key
-  s3_object_version = var.s3_object_version
-  source_code_hash  = var.source_code_hash
+  s3_bucket               = var.s3_bucket
+  s3_key                  = var.s3_key
+  s3_object_version       = var.s3_object_version
+  source_code_hash        = var.source_code_hash
+  code_signing_config_arn = local.code_signing_config_arn
+
+  # Every change publishes a version; the aliases below follow it.
+  publish = true
 
   runtime       = "nodejs22.x"
   handler       = "index.handler"
@@ -33,6 +37,8 @@ resource "aws_lambda_function" "this" {
     security_group_ids = [aws_security_group.this.id]
   }
 
+  kms_key_arn = var.lambda_kms_key_arn
+
   environment {
     variables = local.environment
   }
@@ -47,30 +53,84 @@ resource "aws_lambda_function" "this" {
 
   tags = var.tags
 
-  # The log group must exist before the first invocation, and the VPC permissions before the function.
+  # The released code, byte for byte: Lambda's own digest of what it deployed must be the one the
+  # release script printed.
+  lifecycle {
+    postcondition {
+      condition     = self.code_sha256 == var.source_code_hash
+      error_message = "Lambda reports code SHA-256 ${self.code_sha256} for s3://${var.s3_bucket}/${var.s3_key}, not the source_code_hash ${var.source_code_hash} of the release: the object is not the released function.zip. Check s3_key and s3_object_version against the release script's output."
+    }
+  }
+
+  # The log group must exist before the first invocation, and the network permissions before the function.
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
-    aws_iam_role_policy_attachment.vpc_access,
   ]
 }
 
-# A failed step must not run again on its own: Secrets Manager retries the whole rotation.
+resource "aws_lambda_code_signing_config" "this" {
+  count = local.create_code_signing_config ? 1 : 0
+
+  description = "Code of ${var.name}: signed by the DBA release pipeline, or refused."
+
+  allowed_publishers {
+    signing_profile_version_arns = var.code_signing_profile_version_arns
+  }
+
+  policies {
+    untrusted_artifact_on_deployment = "Enforce"
+  }
+
+  tags = var.tags
+}
+
+################################################################################
+# Aliases: one way in for Secrets Manager, another for manual actions
+################################################################################
+
+# Only this alias may be invoked by Secrets Manager, and the function accepts rotation steps only
+# through it (ROTATION_ALIAS): a principal allowed manual actions cannot send a rotation step.
+resource "aws_lambda_alias" "rotation" {
+  name             = local.rotation_alias
+  description      = "Invoked by Secrets Manager for the four rotation steps, and by nothing else."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+resource "aws_lambda_alias" "manual" {
+  name             = local.manual_alias
+  description      = "Invoked for manual actions (status, verify, reset, heal, notice); refuses rotation steps."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+# A failed step must not run again on its own: Secrets Manager retries the whole rotation. A manual
+# action is repeated by whoever sent it.
 resource "aws_lambda_function_event_invoke_config" "this" {
+  for_each = toset([local.rotation_alias, local.manual_alias])
+
   function_name          = aws_lambda_function.this.function_name
+  qualifier              = each.key
   maximum_retry_attempts = 0
+
+  depends_on = [aws_lambda_alias.rotation, aws_lambda_alias.manual]
 }
 
 ################################################################################
 # Permissions
 ################################################################################
 
+# Secrets Manager may invoke the rotation alias for this secret only: source_arn and source_account
+# together, as AWS advises against the confused deputy.
 resource "aws_lambda_permission" "secrets_manager" {
   statement_id   = "SecretsManagerRotation"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.this.function_name
+  qualifier      = aws_lambda_alias.rotation.name
   principal      = "secretsmanager.amazonaws.com"
   source_account = local.account_id
+  source_arn     = aws_secretsmanager_secret.this.arn
 }
 
 resource "aws_lambda_permission" "manual_invoke" {
@@ -79,5 +139,6 @@ resource "aws_lambda_permission" "manual_invoke" {
   statement_id  = "ManualInvoke-${substr(sha1(each.value), 0, 16)}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.manual.name
   principal     = each.value
 }

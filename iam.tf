@@ -1,5 +1,5 @@
 ################################################################################
-# IAM
+# IAM: the function's execution role
 ################################################################################
 
 resource "aws_iam_role" "this" {
@@ -19,7 +19,8 @@ resource "aws_iam_role" "this" {
 }
 
 # Written with jsonencode rather than aws_iam_policy_document so that plans (and plans with a
-# mocked provider) show the whole policy.
+# mocked provider) show the whole policy. The role has this inline policy and nothing else: no
+# managed policy, whose logs and network statements would apply to every resource.
 resource "aws_iam_role_policy" "this" {
   name = "rotation"
   role = aws_iam_role.this.id
@@ -28,7 +29,7 @@ resource "aws_iam_role_policy" "this" {
     Statement = concat(
       [
         {
-          Sid    = "RotateThisSecret"
+          Sid    = "RotateItsSecret"
           Effect = "Allow"
           Action = [
             "secretsmanager:DescribeSecret",
@@ -41,31 +42,83 @@ resource "aws_iam_role_policy" "this" {
           Resource = local.secret_arn_pattern
         },
         {
+          Sid      = "ReadDefaultProvisionPasswords"
+          Effect   = "Allow"
+          Action   = "secretsmanager:GetSecretValue"
+          Resource = local.provision_secret_arn_pattern
+        },
+      ],
+      local.create_rds_discovery ? [
+        {
           Sid      = "DiscoverInstances"
           Effect   = "Allow"
           Action   = "rds:DescribeDBInstances"
-          Resource = "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:*"
+          Resource = "${local.arn_prefix}:rds:${local.region}:${local.account_id}:db:*"
         },
+      ] : [],
+      [
         {
           Sid      = "WriteOwnLogs"
           Effect   = "Allow"
           Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-          Resource = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}:*"
+          Resource = "${local.arn_prefix}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}:*"
+        },
+        # Lambda creates the function's network interfaces with the role's permissions. AWS documents
+        # that DescribeNetworkInterfaces works only on "*"; the others can be held to this account and
+        # region, on the resource types they act on (interfaces, and for creation the subnet and
+        # security group), since the interfaces' IDs are not known in advance.
+        {
+          Sid    = "DescribeNetworkInterfaces"
+          Effect = "Allow"
+          Action = [
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+          ]
+          Resource = "*"
+        },
+        {
+          Sid    = "ManageNetworkInterfacesInThisRegion"
+          Effect = "Allow"
+          Action = [
+            "ec2:CreateNetworkInterface",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+          ]
+          Resource = [
+            for type in ["network-interface", "security-group", "subnet"] :
+            "${local.arn_prefix}:ec2:${local.region}:${local.account_id}:${type}/*"
+          ]
         },
       ],
       local.create_secret_key_use ? [
         {
-          Sid      = "UseSecretKey"
+          Sid      = "UseSecretKeyThroughSecretsManager"
           Effect   = "Allow"
           Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
           Resource = var.kms_key_arn
+          Condition = {
+            StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.${local.dns_suffix}" }
+            StringLike = {
+              "kms:EncryptionContext:SecretARN" = [local.secret_arn_pattern, local.provision_secret_arn_pattern]
+            }
+          }
+        },
+      ] : [],
+      local.create_lambda_key_use ? [
+        {
+          Sid      = "DecryptOwnEnvironment"
+          Effect   = "Allow"
+          Action   = "kms:Decrypt"
+          Resource = var.lambda_kms_key_arn
+          Condition = {
+            StringEquals = { "kms:ViaService" = "lambda.${local.region}.${local.dns_suffix}" }
+            StringLike = {
+              "kms:EncryptionContext:aws:lambda:FunctionArn" = [local.function_arn, "${local.function_arn}:*"]
+            }
+          }
         },
       ] : [],
     )
   })
-}
-
-resource "aws_iam_role_policy_attachment" "vpc_access" {
-  role       = aws_iam_role.this.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }

@@ -3,14 +3,29 @@ output "secret_arn" {
   value       = aws_secretsmanager_secret.this.arn
 }
 
+output "provision_secret_arn" {
+  description = "ARN of the secret holding the default provision password, readable by the function and the admins only."
+  value       = aws_secretsmanager_secret.provision.arn
+}
+
 output "secret_name" {
   description = "Name of the secret."
   value       = aws_secretsmanager_secret.this.name
 }
 
 output "function_arn" {
-  description = "ARN of the rotation function; manual actions invoke it."
+  description = "Unqualified ARN of the rotation function. Manual actions invoke `manual_invoke_arn`, not this."
   value       = aws_lambda_function.this.arn
+}
+
+output "manual_invoke_arn" {
+  description = "ARN to invoke for manual actions (`status`, `verify`, `reset`, `heal`): the function's `manual` alias, the only one `manual_invoke_principals` may invoke."
+  value       = aws_lambda_alias.manual.arn
+}
+
+output "rotation_alias_arn" {
+  description = "ARN of the function's `rotation` alias: the secret's rotation function, invoked by Secrets Manager alone."
+  value       = aws_lambda_alias.rotation.arn
 }
 
 output "function_name" {

@@ -1,5 +1,5 @@
 ################################################################################
-# Secret
+# Secrets
 ################################################################################
 
 resource "aws_secretsmanager_secret" "this" {
@@ -24,13 +24,139 @@ resource "aws_secretsmanager_secret_version" "this" {
   }
 }
 
+# The default provision password lives in its own secret, which only the function (and the admins,
+# Terraform among them) may read: in the function's environment, anyone allowed
+# lambda:GetFunctionConfiguration would read it. The value maps each served entry to its DPP; the
+# one secret of SECRET_ID is the entry `default` (docs/configuration.md).
+resource "aws_secretsmanager_secret" "provision" {
+  name                    = local.provision_secret_name
+  description             = "Default provision password of the users the ${var.name} function rotates; read by that function alone."
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = var.recovery_window_in_days
+
+  tags = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "provision" {
+  secret_id     = aws_secretsmanager_secret.provision.id
+  secret_string = jsonencode({ default = var.default_provision_password })
+}
+
+################################################################################
+# Resource policies: who may read and change the secrets
+################################################################################
+
+locals {
+  # Explicit denies, each to every principal but the ones named: a deny wins over any allow, so
+  # AdministratorAccess or a "secretsmanager:*" policy in the account reads nothing. aws:PrincipalArn
+  # is the role's ARN for a role session; a request that carries none (an AWS service acting as
+  # itself) is denied too, which costs nothing: Secrets Manager's own part of a rotation is to invoke
+  # the function, whose role makes every call on the secret.
+  secret_admin_actions = [
+    "secretsmanager:CancelRotateSecret",
+    "secretsmanager:DeleteResourcePolicy",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:RemoveRegionsFromReplication",
+    "secretsmanager:ReplicateSecretToRegions",
+    "secretsmanager:RotateSecret",
+    "secretsmanager:StopReplicationToReplica",
+    "secretsmanager:UpdateSecret",
+  ]
+  secret_version_actions = [
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+  ]
+
+  secret_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "OnlyTheFunctionApplicationsAndAdminsRead"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "secretsmanager:GetSecretValue"
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = distinct(concat([local.role_arn], var.application_role_arns, var.secret_admin_role_arns)) } }
+      },
+      {
+        Sid       = "OnlyTheFunctionAndAdminsChangeVersions"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = local.secret_version_actions
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = distinct(concat([local.role_arn], var.secret_admin_role_arns)) } }
+      },
+      {
+        Sid       = "OnlyAdminsChangeThePolicyAndSettings"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = local.secret_admin_actions
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = var.secret_admin_role_arns } }
+      },
+    ]
+  })
+
+  # The function only reads the DPPs; Terraform (an admin) writes them.
+  provision_secret_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "OnlyTheFunctionAndAdminsRead"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "secretsmanager:GetSecretValue"
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = distinct(concat([local.role_arn], var.secret_admin_role_arns)) } }
+      },
+      {
+        Sid       = "OnlyAdminsChangeVersionsThePolicyAndSettings"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = concat(local.secret_version_actions, local.secret_admin_actions)
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = var.secret_admin_role_arns } }
+      },
+    ]
+  })
+
+  admin_precondition_message = "Terraform runs as ${local.terraform_principal_arn}, which secret_admin_role_arns does not match: after this policy it could neither read the secret on the next refresh nor change the policy again. Add that role to secret_admin_role_arns."
+}
+
+resource "aws_secretsmanager_secret_policy" "this" {
+  secret_arn          = aws_secretsmanager_secret.this.arn
+  policy              = local.secret_policy
+  block_public_policy = true
+
+  lifecycle {
+    precondition {
+      condition     = local.terraform_principal_is_admin
+      error_message = local.admin_precondition_message
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "provision" {
+  secret_arn          = aws_secretsmanager_secret.provision.arn
+  policy              = local.provision_secret_policy
+  block_public_policy = true
+
+  lifecycle {
+    precondition {
+      condition     = local.terraform_principal_is_admin
+      error_message = local.admin_precondition_message
+    }
+  }
+}
+
 ################################################################################
 # Rotation
 ################################################################################
 
 resource "aws_secretsmanager_secret_rotation" "this" {
   secret_id           = aws_secretsmanager_secret.this.id
-  rotation_lambda_arn = aws_lambda_function.this.arn
+  rotation_lambda_arn = aws_lambda_alias.rotation.arn
 
   rotation_rules {
     automatically_after_days = local.rotation_days
@@ -38,10 +164,14 @@ resource "aws_secretsmanager_secret_rotation" "this" {
     duration                 = var.rotation_rules.duration
   }
 
-  # Secrets Manager starts the initial rotation at once: it must be allowed to invoke, and there must be a value.
+  # Secrets Manager starts the initial rotation at once: it must be allowed to invoke, there must be a
+  # value, the function must be able to read the DPPs, and the policies must already admit it.
   depends_on = [
     aws_lambda_permission.secrets_manager,
     aws_secretsmanager_secret_version.this,
+    aws_secretsmanager_secret_version.provision,
+    aws_secretsmanager_secret_policy.this,
+    aws_secretsmanager_secret_policy.provision,
   ]
 }
 

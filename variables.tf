@@ -56,13 +56,13 @@ variable "s3_object_version" {
 }
 
 variable "source_code_hash" {
-  description = "Base64 SHA-256 of `function.zip` (printed by the build script); a change redeploys the function."
+  description = "Base64 SHA-256 of `function.zip`, as printed by the release script. Required: after every apply the module checks it against the `code_sha256` Lambda reports, so code that is not the released zip fails the apply; a change redeploys the function."
   type        = string
-  default     = null
+  nullable    = false
 
   validation {
-    condition     = var.source_code_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", var.source_code_hash))
-    error_message = "source_code_hash must be a base64-encoded SHA-256 (44 characters ending in \"=\")."
+    condition     = can(regex("^[A-Za-z0-9+/]{43}=$", var.source_code_hash))
+    error_message = "source_code_hash must be a base64-encoded SHA-256 (44 characters ending in \"=\"), as printed by the release script."
   }
 }
 
@@ -71,6 +71,34 @@ variable "layers" {
   type        = list(string)
   default     = []
   nullable    = false
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of an AWS Signer code signing configuration for the function (its policy should say `Enforce`). Give this or `code_signing_profile_version_arns`, not both; with neither, the code is not signature-checked (`source_code_hash` still is)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing configuration ARN such as arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-0123456789abcdef0."
+  }
+
+  validation {
+    condition     = var.code_signing_config_arn == null || length(var.code_signing_profile_version_arns) == 0
+    error_message = "Give code_signing_config_arn or code_signing_profile_version_arns, not both."
+  }
+}
+
+variable "code_signing_profile_version_arns" {
+  description = "AWS Signer signing profile version ARNs (the DBA release pipeline's); the module then creates a code signing configuration that rejects (`Enforce`) code not signed by one of them."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.code_signing_profile_version_arns : can(regex("^arn:aws[a-z-]*:signer:[a-z0-9-]+:[0-9]{12}:/signing-profiles/[A-Za-z0-9_]{2,64}/[A-Za-z0-9]{10}$", arn))])
+    error_message = "code_signing_profile_version_arns must hold signing profile version ARNs such as arn:aws:signer:eu-west-1:111122223333:/signing-profiles/DbaReleases/a1b2c3d4e5."
+  }
 }
 
 ################################################################################
@@ -257,6 +285,23 @@ variable "db_skip_unavailable" {
   nullable    = false
 }
 
+variable "db_discover_all" {
+  description = "Let every instance of the engines in the account and region take part (`DB_DISCOVER_ALL`). Needed when none of `db_tag`, `db_identifier_prefix` and `db_endpoints` is set, and refused when one is: with it, anyone who can create an instance can make every rotation fail."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.db_discover_all || var.db_tag != null || var.db_identifier_prefix != null || length(var.db_endpoints) > 0
+    error_message = "Scope the discovery: set db_tag, db_identifier_prefix or db_endpoints. Without one, every instance of the account and region would take part, and anyone who can create an instance could make every rotation fail; if that is what you want, set db_discover_all = true."
+  }
+
+  validation {
+    condition     = !var.db_discover_all || (var.db_tag == null && var.db_identifier_prefix == null && length(var.db_endpoints) == 0)
+    error_message = "db_discover_all = true contradicts db_tag, db_identifier_prefix or db_endpoints: drop it to keep the scope, or drop them to rotate on every instance."
+  }
+}
+
 ################################################################################
 # Database connections
 ################################################################################
@@ -366,7 +411,7 @@ variable "username" {
 }
 
 variable "default_provision_password" {
-  description = "Default provision password (DPP): the password new instances' users are created with; the first secret version holds it and the function uses it to reset new instances."
+  description = "Default provision password (DPP): the password the DBA backend creates the user with on new instances. The first secret version holds it; the module also stores it in the provision secret, which only the function reads (`PROVISION_SECRET_ARN`), never in the function's environment."
   type        = string
   sensitive   = true
   nullable    = false
@@ -374,17 +419,6 @@ variable "default_provision_password" {
   validation {
     condition     = length(var.default_provision_password) >= 8
     error_message = "default_provision_password must be at least 8 characters."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "KMS key ARN to encrypt the secret with; the function may use it. Null: the AWS managed key `aws/secretsmanager`."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
   }
 }
 
@@ -397,6 +431,75 @@ variable "recovery_window_in_days" {
   validation {
     condition     = var.recovery_window_in_days == 0 || max(7, min(30, floor(var.recovery_window_in_days))) == var.recovery_window_in_days
     error_message = "recovery_window_in_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
+variable "provision_secret_name" {
+  description = "Name of the secret the module creates to hold the default provision password (read by the function alone, `PROVISION_SECRET_ARN`). Null: `<name>/default-provision-passwords`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.provision_secret_name == null || can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.provision_secret_name))
+    error_message = "provision_secret_name must be 1 to 512 letters, digits or /_+=.@- characters."
+  }
+}
+
+################################################################################
+# Access to the secrets
+################################################################################
+
+variable "secret_admin_role_arns" {
+  description = "IAM roles (or users) that administer the secrets: besides the function and the application roles, only they may read the password, and only they may change the secrets' resource policy, replication, rotation or description, or delete them. List the role Terraform runs as: it reads the first version on every refresh and manages the policy. `*` may stand for characters of a name (such as an IAM Identity Center role's suffix)."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.secret_admin_role_arns) > 0
+    error_message = "secret_admin_role_arns must list at least one role: without one, nobody could change the secrets' policy again (the role Terraform runs as belongs here)."
+  }
+
+  validation {
+    condition     = alltrue([for arn in var.secret_admin_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/*?-]*[A-Za-z0-9+=,.@_-][A-Za-z0-9+=,.@_/*?-]*)$", arn)) && !can(regex(":(role|user)/[/*?]*$", arn))])
+    error_message = "secret_admin_role_arns must hold IAM role or user ARNs such as arn:aws:iam::111122223333:role/app-admin (a wildcard may complete a name, but not stand for every role)."
+  }
+}
+
+variable "application_role_arns" {
+  description = "IAM roles of the application that read the password; their own policies must still allow it. Every other principal is denied, whatever its own policies allow."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.application_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/*?-]*[A-Za-z0-9+=,.@_-][A-Za-z0-9+=,.@_/*?-]*$", arn)) && !can(regex(":(role|user)/[/*?]*$", arn))])
+    error_message = "application_role_arns must hold IAM role or user ARNs such as arn:aws:iam::111122223333:role/shop-app (a wildcard may complete a name, but not stand for every role)."
+  }
+}
+
+################################################################################
+# Encryption
+################################################################################
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the secrets the module creates. The function may use it only through Secrets Manager and for these secrets (`kms:ViaService`, `kms:EncryptionContext:SecretARN`); the key policy must let the account's IAM policies grant it. Null: the AWS managed key `aws/secretsmanager`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
+  }
+}
+
+variable "lambda_kms_key_arn" {
+  description = "Customer managed KMS key for the function's environment variables, so that reading the function's configuration needs that key too. The key policy must let Lambda and the account's IAM policies use it. Null: Lambda's AWS managed key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.lambda_kms_key_arn))
+    error_message = "lambda_kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
   }
 }
 
@@ -491,7 +594,7 @@ variable "stale_pending_minutes" {
 ################################################################################
 
 variable "manual_invoke_principals" {
-  description = "Principals (account IDs or IAM role/user ARNs, such as the DBA backend role) allowed to invoke the function for manual actions. Each still needs `lambda:InvokeFunction` in its own identity policy."
+  description = "Principals (account IDs or IAM role/user ARNs, such as the DBA backend role) allowed to invoke the function's `manual` alias (output `manual_invoke_arn`) for manual actions, and nothing else. Each still needs `lambda:InvokeFunction` on that ARN in its own identity policy."
   type        = list(string)
   default     = []
   nullable    = false

@@ -66,6 +66,11 @@ class ApplicationStack extends TerraformStack {
       description: 'Default provision password the DBA backend creates the application user with.',
     });
 
+    const functionSourceCodeHash = new TerraformVariable(this, 'function_source_code_hash', {
+      type: 'string',
+      description: 'Base64 SHA-256 of function.zip, as printed by the release script.',
+    });
+
     const rotation = new TerraformHclModule(this, 'password_rotation', {
       source: moduleSource,
       skipAssetCreationFromLocalModules: true,
@@ -83,6 +88,8 @@ class ApplicationStack extends TerraformStack {
         db_tag: { key: 'application', value: name },
         rotation_rules: { automatically_after_days: 30 },
         manual_invoke_principals: ['arn:aws:iam::111122223333:role/dba-backend'],
+        source_code_hash: functionSourceCodeHash.stringValue,
+        secret_admin_role_arns: ['arn:aws:iam::444455556666:role/shop-admin'],
         tags: { application: name },
       },
     });

@@ -23,10 +23,27 @@ module "password_rotation" {
   db_tag         = { key = "application", value = var.name }
   rotation_rules = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "2h" }
 
+  # Only the function, the application and these admins may read the password.
+  secret_admin_role_arns = var.admin_role_arns
+  application_role_arns  = [aws_iam_role.application.arn]
+
   manual_invoke_principals = [var.dba_backend_role_arn]
   alarm_sns_topic_arn      = var.alarm_sns_topic_arn
 
   tags = { application = var.name }
+}
+
+# The application's role (for example its ECS task role), one of the few principals that may read the password.
+resource "aws_iam_role" "application" {
+  name = "${var.name}-application"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+    }]
+  })
 }
 
 resource "aws_db_subnet_group" "this" {

@@ -89,7 +89,37 @@ describe('the module HCL', () => {
         ref('aws_secretsmanager_secret_version.this'),
       ]),
     );
-    expect(rotation.rotation_lambda_arn).toBe(ref('aws_lambda_function.this.arn'));
+    expect(rotation.rotation_lambda_arn).toBe(ref('aws_lambda_alias.rotation.arn'));
+  });
+
+  it('lets Secrets Manager invoke the rotation alias alone, for its secret, and manual principals the manual alias alone', () => {
+    const secretsManager = resource(hcl, 'aws_lambda_permission', 'secrets_manager');
+    expect(secretsManager.qualifier).toBe(ref('aws_lambda_alias.rotation.name'));
+    expect(secretsManager.source_arn).toBe(ref('aws_secretsmanager_secret.this.arn'));
+    expect(secretsManager.source_account).toBe(ref('local.account_id'));
+    const manual = resource(hcl, 'aws_lambda_permission', 'manual_invoke');
+    expect(manual.qualifier).toBe(ref('aws_lambda_alias.manual.name'));
+    const fn = resource(hcl, 'aws_lambda_function', 'this');
+    expect(fn.publish).toBe(true);
+  });
+
+  it('gives the role one inline policy and no managed policy', () => {
+    expect(hcl.resource?.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(Object.keys(hcl.resource?.aws_iam_role_policy ?? {})).toEqual(['this']);
+  });
+
+  it('keeps every password out of the function environment', async () => {
+    const main = await parseFile(join(repoRoot, 'main.tf'));
+    const text = JSON.stringify((main as { locals?: unknown }).locals);
+    expect(text).toContain('PROVISION_SECRET_ARN');
+    expect(text).not.toMatch(/DEFAULT_PROVISION_PASSWORD|default_provision_password/);
+  });
+
+  it('checks the deployed code against source_code_hash', () => {
+    const fn = resource(hcl, 'aws_lambda_function', 'this');
+    const lifecycle = only(fn.lifecycle as Block[], 'lifecycle');
+    const postcondition = only(lifecycle.postcondition as Block[], 'postcondition');
+    expect(postcondition.condition).toBe(ref('self.code_sha256 == var.source_code_hash'));
   });
 
   it('waits with the real time_sleep after the rotation, for rotation_wait_duration', () => {

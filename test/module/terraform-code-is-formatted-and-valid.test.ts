@@ -55,6 +55,9 @@ describe('the Terraform code', () => {
   secret_name                = "shop/mysql/app"
   username                   = "app"
   default_provision_password = "Provision-Password-1"
+  source_code_hash           = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+  secret_admin_role_arns     = ["arn:aws:iam::111122223333:role/shop-admin"]
+  db_tag                     = { key = "application", value = "shop" }
 
   rotation_rules = { automatically_after_days = 7, schedule_expression = "rate(7 days)" }
 }

@@ -12,6 +12,7 @@ import {
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   SecretsManagerClient,
@@ -37,6 +38,8 @@ const name = 'shop-mysql-password-rotation';
 const secretName = 'shop/mysql/app';
 const dpp = 'Provision-Password-1';
 const dbaBackendRole = 'arn:aws:iam::444455556666:role/dba-backend';
+const adminRole = `arn:aws:iam::${motoAccountId}:role/shop-admin`;
+const appRole = `arn:aws:iam::${motoAccountId}:role/shop-app`;
 const alarmTopic = `arn:aws:sns:${motoRegion}:${motoAccountId}:dba-alerts`;
 
 function functionZip(): Promise<Buffer> {
@@ -66,6 +69,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   let outputs: Record<string, { value: string }>;
   let vpcId: string;
   let subnetId: string;
+  let codeSha256: string;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -78,6 +82,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     lambda = new LambdaClient(clientConfig);
 
     const zip = await functionZip();
+    codeSha256 = createHash('sha256').update(zip).digest('base64');
     const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip }));
@@ -101,7 +106,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         name,
         s3_bucket: bucket,
         s3_key: key,
-        source_code_hash: createHash('sha256').update(zip).digest('base64'),
+        source_code_hash: codeSha256,
         vpc_id: vpcId,
         subnet_ids: [subnetId],
         api_endpoint_cidr_blocks: ['10.0.0.0/24'],
@@ -112,6 +117,9 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         recovery_window_in_days: 0,
         log_level: 'DEBUG',
         manual_invoke_principals: [dbaBackendRole],
+        secret_admin_role_arns: [adminRole],
+        application_role_arns: [appRole],
+        db_tag: { key: 'application', value: 'shop' },
         alarm_sns_topic_arn: alarmTopic,
       }),
     );
@@ -125,7 +133,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     workspace?.remove();
   });
 
-  it('applies and creates the secret, function, role, security group, log group and alerting', async () => {
+  it('applies and creates the secrets, function, aliases, role, security group, log group and alerting', async () => {
     await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
     outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
 
@@ -140,7 +148,9 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
 
     const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
     expect(secret.RotationEnabled).toBe(true);
-    expect(secret.RotationLambdaARN).toBe(functionArn);
+    expect(secret.RotationLambdaARN).toBe(`${functionArn}:rotation`);
+    expect(outputs.rotation_alias_arn?.value).toBe(`${functionArn}:rotation`);
+    expect(outputs.manual_invoke_arn?.value).toBe(`${functionArn}:manual`);
     expect(secret.RotationRules?.AutomaticallyAfterDays).toBe(30);
     // moto's RotateSecret "invokes" the function without running it: the DPP stays AWSCURRENT and the
     // new version only carries AWSPENDING.
@@ -154,37 +164,62 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
     expect(fn.Configuration?.Handler).toBe('index.handler');
     expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
+    const provisionSecretArn = outputs.provision_secret_arn?.value ?? '';
     expect(fn.Configuration?.Environment?.Variables).toMatchObject({
       SECRET_ID: secretArn,
+      PROVISION_SECRET_ARN: provisionSecretArn,
+      ROTATION_ALIAS: 'rotation',
       PARALLEL: '10',
       LOG_LEVEL: 'DEBUG',
-      DEFAULT_PROVISION_PASSWORD: dpp,
     });
+    expect(JSON.stringify(fn.Configuration?.Environment?.Variables)).not.toContain(dpp);
+    const provision = await secrets.send(new GetSecretValueCommand({ SecretId: provisionSecretArn }));
+    expect(JSON.parse(provision.SecretString ?? '{}')).toEqual({ default: dpp });
+    expect(fn.Configuration?.CodeSha256).toBe(codeSha256);
+
+    for (const arn of [secretArn, provisionSecretArn]) {
+      const resourcePolicy = await secrets.send(new GetResourcePolicyCommand({ SecretId: arn }));
+      const denied = JSON.parse(resourcePolicy.ResourcePolicy ?? '{}').Statement as { Effect: string }[];
+      expect(denied.length).toBeGreaterThan(1);
+      expect(denied.every((statement) => statement.Effect === 'Deny')).toBe(true);
+      expect(JSON.stringify(denied)).toContain(adminRole);
+    }
     expect(fn.Configuration?.VpcConfig?.SubnetIds).toEqual([subnetId]);
     expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id?.value]);
     const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
     expect(concurrency.ReservedConcurrentExecutions).toBe(2);
-    const invokeConfig = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name }));
-    expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+    for (const alias of ['rotation', 'manual']) {
+      const invokeConfig = await lambda.send(
+        new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: alias }),
+      );
+      expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+    }
 
+    // Lambda keeps one policy per function; each statement names the alias it opens.
     const policy = JSON.parse(
       (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy ?? '{}',
     );
-    const statements = policy.Statement as { Principal: unknown; Condition?: unknown }[];
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Principal: { Service: 'secretsmanager.amazonaws.com' },
-        Condition: { StringEquals: { 'AWS:SourceAccount': motoAccountId } },
-      }),
+    expect(policy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Principal: { Service: 'secretsmanager.amazonaws.com' },
+          Resource: `${functionArn}:rotation`,
+          Condition: {
+            ArnLike: { 'AWS:SourceArn': secretArn },
+            StringEquals: { 'AWS:SourceAccount': motoAccountId },
+          },
+        }),
+        expect.objectContaining({ Principal: dbaBackendRole, Resource: `${functionArn}:manual` }),
+      ]),
     );
-    expect(JSON.stringify(statements)).toContain(dbaBackendRole);
+    expect(policy.Statement).toHaveLength(2);
 
     const role = await queryApi(moto, 'iam', iam, 'GetRole', { RoleName: name });
     expect(decodeURIComponent(xmlValues(role, 'AssumeRolePolicyDocument')[0] ?? '')).toContain(
       'lambda.amazonaws.com',
     );
     const attached = await queryApi(moto, 'iam', iam, 'ListAttachedRolePolicies', { RoleName: name });
-    expect(xmlValues(attached, 'PolicyName')).toEqual(['AWSLambdaVPCAccessExecutionRole']);
+    expect(xmlValues(attached, 'PolicyName')).toEqual([]);
     const inline = await queryApi(moto, 'iam', iam, 'ListRolePolicies', { RoleName: name });
     expect(xmlValues(inline, 'member')).toEqual(['rotation']);
 

@@ -9,3 +9,6 @@ database_cidr_blocks       = ["10.0.16.0/20", "10.0.32.0/20"]
 secret_name                = "app/mysql"
 username                   = "app"
 default_provision_password = "Provision-Password-1"
+source_code_hash           = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+secret_admin_role_arns     = ["arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"]
+db_tag                     = { key = "application", value = "shop" }

@@ -45,6 +45,37 @@ run "rejects_source_code_hash_not_base64_sha256" {
   expect_failures = [var.source_code_hash]
 }
 
+run "rejects_code_signing_config_arn_not_a_config_arn" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "csc-0123456789abcdef0"
+  }
+
+  expect_failures = [var.code_signing_config_arn]
+}
+
+run "rejects_code_signing_config_arn_with_signing_profiles" {
+  command = plan
+
+  variables {
+    code_signing_config_arn           = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-0123456789abcdef0"
+    code_signing_profile_version_arns = ["arn:aws:signer:eu-west-1:444455556666:/signing-profiles/DbaReleases/a1b2c3d4e5"]
+  }
+
+  expect_failures = [var.code_signing_config_arn]
+}
+
+run "rejects_code_signing_profile_version_arns_profile_without_version" {
+  command = plan
+
+  variables {
+    code_signing_profile_version_arns = ["arn:aws:signer:eu-west-1:444455556666:/signing-profiles/DbaReleases"]
+  }
+
+  expect_failures = [var.code_signing_profile_version_arns]
+}
+
 run "rejects_timeout_above_lambda_maximum" {
   command = plan
 
@@ -195,6 +226,26 @@ run "rejects_db_endpoints_without_port" {
   expect_failures = [var.db_endpoints]
 }
 
+run "rejects_db_discover_all_unset_without_any_scope" {
+  command = plan
+
+  variables {
+    db_tag = null
+  }
+
+  expect_failures = [var.db_discover_all]
+}
+
+run "rejects_db_discover_all_with_a_tag" {
+  command = plan
+
+  variables {
+    db_discover_all = true
+  }
+
+  expect_failures = [var.db_discover_all]
+}
+
 run "rejects_db_tls_ca_file_relative_path" {
   command = plan
 
@@ -295,6 +346,16 @@ run "rejects_kms_key_arn_alias" {
   expect_failures = [var.kms_key_arn]
 }
 
+run "rejects_lambda_kms_key_arn_alias" {
+  command = plan
+
+  variables {
+    lambda_kms_key_arn = "alias/lambda"
+  }
+
+  expect_failures = [var.lambda_kms_key_arn]
+}
+
 run "rejects_recovery_window_in_days_between_0_and_7" {
   command = plan
 
@@ -303,6 +364,46 @@ run "rejects_recovery_window_in_days_between_0_and_7" {
   }
 
   expect_failures = [var.recovery_window_in_days]
+}
+
+run "rejects_provision_secret_name_with_spaces" {
+  command = plan
+
+  variables {
+    provision_secret_name = "shop provision"
+  }
+
+  expect_failures = [var.provision_secret_name]
+}
+
+run "rejects_secret_admin_role_arns_empty" {
+  command = plan
+
+  variables {
+    secret_admin_role_arns = []
+  }
+
+  expect_failures = [var.secret_admin_role_arns]
+}
+
+run "rejects_secret_admin_role_arns_every_role" {
+  command = plan
+
+  variables {
+    secret_admin_role_arns = ["arn:aws:iam::111122223333:role/*"]
+  }
+
+  expect_failures = [var.secret_admin_role_arns]
+}
+
+run "rejects_application_role_arns_role_name_without_arn" {
+  command = plan
+
+  variables {
+    application_role_arns = ["shop-app"]
+  }
+
+  expect_failures = [var.application_role_arns]
 }
 
 run "rejects_stale_pending_minutes_above_a_week" {
