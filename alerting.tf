@@ -25,14 +25,14 @@ resource "aws_cloudwatch_event_rule" "rotation_failed" {
   count = local.create_alerting ? 1 : 0
 
   name        = "${var.name}-rotation-failed"
-  description = "Rotation of secret ${var.secret_name} failed or was abandoned."
+  description = "Rotation of a secret of the ${var.name} function failed or was abandoned."
   event_pattern = jsonencode({
     source        = ["aws.secretsmanager"]
     "detail-type" = ["AWS Service Event via CloudTrail"]
     detail = {
       eventSource         = ["secretsmanager.amazonaws.com"]
       eventName           = ["RotationFailed", "RotationAbandoned"]
-      additionalEventData = { SecretId = [aws_secretsmanager_secret.this.arn] }
+      additionalEventData = { SecretId = [for secret in aws_secretsmanager_secret.this : secret.arn] }
     }
   })
 

@@ -11,7 +11,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   function_name = var.name
-  description   = "Rotates the password of MySQL user ${var.username} on every instance (secret ${var.secret_name})."
+  description   = substr("Rotates the MySQL passwords of ${join(", ", sort([for user in values(var.users) : user.username]))} on every instance.", 0, 256)
   role          = aws_iam_role.this.arn
 
   s3_bucket               = var.s3_bucket
@@ -56,6 +56,11 @@ resource "aws_lambda_function" "this" {
   # The released code, byte for byte: Lambda's own digest of what it deployed must be the one the
   # release script printed.
   lifecycle {
+    precondition {
+      condition     = local.environment_size <= 4096
+      error_message = "The function's environment would take ${local.environment_size} bytes; Lambda allows 4096. SECRETS lists every user's secret ARN: shorten the secret names or the users' keys, or split the users across two module calls."
+    }
+
     postcondition {
       condition     = self.code_sha256 == var.source_code_hash
       error_message = "Lambda reports code SHA-256 ${self.code_sha256} for s3://${var.s3_bucket}/${var.s3_key}, not the source_code_hash ${var.source_code_hash} of the release: the object is not the released function.zip. Check s3_key and s3_object_version against the release script's output."
@@ -121,16 +126,18 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 # Permissions
 ################################################################################
 
-# Secrets Manager may invoke the rotation alias for this secret only: source_arn and source_account
-# together, as AWS advises against the confused deputy.
+# Secrets Manager may invoke the rotation alias for the module's secrets only: one permission per
+# secret, with source_arn and source_account together, as AWS advises against the confused deputy.
 resource "aws_lambda_permission" "secrets_manager" {
-  statement_id   = "SecretsManagerRotation"
+  for_each = var.users
+
+  statement_id   = "SecretsManagerRotation-${substr(sha1(each.key), 0, 16)}"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.this.function_name
   qualifier      = aws_lambda_alias.rotation.name
   principal      = "secretsmanager.amazonaws.com"
   source_account = local.account_id
-  source_arn     = aws_secretsmanager_secret.this.arn
+  source_arn     = aws_secretsmanager_secret.this[each.key].arn
 }
 
 resource "aws_lambda_permission" "manual_invoke" {

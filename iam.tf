@@ -29,7 +29,7 @@ resource "aws_iam_role_policy" "this" {
     Statement = concat(
       [
         {
-          Sid    = "RotateItsSecret"
+          Sid    = "RotateItsSecrets"
           Effect = "Allow"
           Action = [
             "secretsmanager:DescribeSecret",
@@ -39,7 +39,7 @@ resource "aws_iam_role_policy" "this" {
             # status and heal read version dates to tell a stale AWSPENDING from a running rotation.
             "secretsmanager:ListSecretVersionIds",
           ]
-          Resource = local.secret_arn_pattern
+          Resource = values(local.secret_arn_patterns)
         },
         {
           Sid      = "ReadDefaultProvisionPasswords"
@@ -54,6 +54,14 @@ resource "aws_iam_role_policy" "this" {
           Effect   = "Allow"
           Action   = "rds:DescribeDBInstances"
           Resource = "${local.arn_prefix}:rds:${local.region}:${local.account_id}:db:*"
+        },
+      ] : [],
+      local.create_cluster_discovery ? [
+        {
+          Sid      = "DiscoverClusters"
+          Effect   = "Allow"
+          Action   = "rds:DescribeDBClusters"
+          Resource = "${local.arn_prefix}:rds:${local.region}:${local.account_id}:cluster:*"
         },
       ] : [],
       [
@@ -100,7 +108,7 @@ resource "aws_iam_role_policy" "this" {
           Condition = {
             StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.${local.dns_suffix}" }
             StringLike = {
-              "kms:EncryptionContext:SecretARN" = [local.secret_arn_pattern, local.provision_secret_arn_pattern]
+              "kms:EncryptionContext:SecretARN" = concat(values(local.secret_arn_patterns), [local.provision_secret_arn_pattern])
             }
           }
         },

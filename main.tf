@@ -28,7 +28,7 @@ locals {
   # Secrets Manager appends a hyphen and six random characters to the name; "??????" matches exactly
   # those, so the policy is known at plan time and matches no other secret.
   secret_arn_prefix            = "${local.arn_prefix}:secretsmanager:${local.region}:${local.account_id}:secret:"
-  secret_arn_pattern           = "${local.secret_arn_prefix}${var.secret_name}-??????"
+  secret_arn_patterns          = { for key, user in var.users : key => "${local.secret_arn_prefix}${user.secret_name}-??????" }
   provision_secret_name        = coalesce(var.provision_secret_name, "${var.name}/default-provision-passwords")
   provision_secret_arn_pattern = "${local.secret_arn_prefix}${local.provision_secret_name}-??????"
 
@@ -40,6 +40,7 @@ locals {
   create_alerting             = var.alarm_sns_topic_arn != null
   create_rds_https_proxy      = var.rds_https_proxy != null
   create_rds_discovery        = length(var.db_endpoints) == 0
+  create_cluster_discovery    = local.create_rds_discovery && contains(var.db_engines, "aurora-mysql")
   create_secret_key_use       = var.kms_key_arn != null
   create_lambda_key_use       = var.lambda_kms_key_arn != null
   create_code_signing_config  = length(var.code_signing_profile_version_arns) > 0
@@ -60,34 +61,62 @@ locals {
   proxy_url_parts = local.create_rds_https_proxy ? regex("^(https?)://[^:/]+(?::([0-9]+))?", var.rds_https_proxy.url) : null
   proxy_port      = local.create_rds_https_proxy ? tonumber(coalesce(local.proxy_url_parts[1], local.proxy_url_parts[0] == "https" ? "443" : "80")) : null
 
+  # One SECRETS entry per user. A user's password settings appear only where they differ from the
+  # module's (PASSWORD_LENGTH, PASSWORD_EXCLUDE_CHARS), which keeps the environment well under
+  # Lambda's 4 KB.
+  secret_entry_settings = {
+    for key, user in var.users : key => merge(
+      user.password_length == null ? {} : { passwordLength = user.password_length },
+      user.password_exclude_chars == null ? {} : { passwordExcludeChars = user.password_exclude_chars },
+    )
+  }
+  secrets_json = jsonencode([
+    for key, user in var.users : merge({ user = key, secretArn = aws_secretsmanager_secret.this[key].arn }, local.secret_entry_settings[key])
+  ])
+  # The same with ARNs of the final length ("-" and six characters), known at plan time.
+  secrets_json_estimate = jsonencode([
+    for key, user in var.users : merge({ user = key, secretArn = "${local.secret_arn_prefix}${user.secret_name}-XXXXXX" }, local.secret_entry_settings[key])
+  ])
+
   # Unset optional settings are left out rather than set to "": docs/configuration.md treats unset and
   # empty alike, and a plan then shows only what was chosen.
-  environment = {
+  environment_settings = {
     for key, value in {
-      SECRET_ID              = aws_secretsmanager_secret.this.arn
-      PROVISION_SECRET_ARN   = aws_secretsmanager_secret.provision.arn
-      ROTATION_ALIAS         = local.rotation_alias
-      PARALLEL               = tostring(var.parallel)
-      RETRIES                = tostring(var.retries)
-      RETRY_WAIT_MS          = tostring(var.retry_wait_ms)
-      CONNECT_TIMEOUT_MS     = tostring(var.connect_timeout_ms)
-      QUERY_TIMEOUT_MS       = tostring(var.query_timeout_ms)
-      DB_ENGINES             = join(",", var.db_engines)
-      DB_TAG_KEY             = try(var.db_tag.key, null)
-      DB_TAG_VALUE           = try(var.db_tag.value, null)
-      DB_IDENTIFIER_PREFIX   = var.db_identifier_prefix
-      DB_DISCOVER_ALL        = tostring(var.db_discover_all)
-      DB_SKIP_UNAVAILABLE    = tostring(var.db_skip_unavailable)
-      DB_ENDPOINTS           = length(var.db_endpoints) > 0 ? join(",", var.db_endpoints) : null
-      DB_TLS_CA_FILE         = var.db_tls_ca_file
-      PASSWORD_LENGTH        = tostring(var.password_length)
-      PASSWORD_EXCLUDE_CHARS = var.password_exclude_chars
-      STALE_PENDING_MINUTES  = tostring(var.stale_pending_minutes)
-      RDS_HTTPS_PROXY        = try(var.rds_https_proxy.url, null)
-      LOG_LEVEL              = var.log_level
+      PROVISION_SECRET_ARN       = aws_secretsmanager_secret.provision.arn
+      ROTATION_ALIAS             = local.rotation_alias
+      PARALLEL                   = tostring(var.parallel)
+      RETRIES                    = tostring(var.retries)
+      RETRY_WAIT_MS              = tostring(var.retry_wait_ms)
+      CONNECT_TIMEOUT_MS         = tostring(var.connect_timeout_ms)
+      QUERY_TIMEOUT_MS           = tostring(var.query_timeout_ms)
+      REPLICATION_WAIT_MS        = tostring(var.replication_wait_ms)
+      SECRET_REPLICATION_WAIT_MS = tostring(var.secret_replication_wait_ms)
+      DB_ENGINES                 = join(",", var.db_engines)
+      DB_TAG_KEY                 = try(var.db_tag.key, null)
+      DB_TAG_VALUE               = try(var.db_tag.value, null)
+      DB_IDENTIFIER_PREFIX       = var.db_identifier_prefix
+      DB_DISCOVER_ALL            = tostring(var.db_discover_all)
+      DB_SKIP_UNAVAILABLE        = tostring(var.db_skip_unavailable)
+      DB_ENDPOINTS               = length(var.db_endpoints) > 0 ? join(",", var.db_endpoints) : null
+      DB_TLS_CA_FILE             = var.db_tls_ca_file
+      PASSWORD_LENGTH            = tostring(var.password_length)
+      PASSWORD_EXCLUDE_CHARS     = var.password_exclude_chars
+      STALE_PENDING_MINUTES      = tostring(var.stale_pending_minutes)
+      RDS_HTTPS_PROXY            = try(var.rds_https_proxy.url, null)
+      LOG_LEVEL                  = var.log_level
     } : key => value if value != null
   }
+  environment = merge(local.environment_settings, { SECRETS = local.secrets_json })
 
-  # Secrets Manager needs days or a schedule; with neither given, every 30 days.
-  rotation_days = var.rotation_rules.schedule_expression == null ? coalesce(var.rotation_rules.automatically_after_days, 30) : null
+  # Lambda refuses an environment over 4 KB (names and values). The provision secret's ARN is
+  # estimated like the users' secrets.
+  environment_size = length(jsonencode(merge(local.environment_settings, {
+    PROVISION_SECRET_ARN = "${local.secret_arn_prefix}${local.provision_secret_name}-XXXXXX"
+    SECRETS              = local.secrets_json_estimate
+  })))
+
+  # A user's own rotation_rules replace the module's; Secrets Manager needs days or a schedule, and
+  # with neither, every 30 days.
+  rotation_rules = { for key, user in var.users : key => user.rotation_rules != null ? user.rotation_rules : var.rotation_rules }
+  rotation_days  = { for key, rules in local.rotation_rules : key => rules.schedule_expression == null ? coalesce(rules.automatically_after_days, 30) : null }
 }

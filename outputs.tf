@@ -1,6 +1,6 @@
-output "secret_arn" {
-  description = "ARN of the secret holding the user's credentials (`{\"username\": ..., \"password\": ...}`)."
-  value       = aws_secretsmanager_secret.this.arn
+output "secret_arns" {
+  description = "ARN of each user's secret (`{\"username\": ..., \"password\": ...}`), by the keys of `users`."
+  value       = { for key, secret in aws_secretsmanager_secret.this : key => secret.arn }
 }
 
 output "provision_secret_arn" {
@@ -8,9 +8,9 @@ output "provision_secret_arn" {
   value       = aws_secretsmanager_secret.provision.arn
 }
 
-output "secret_name" {
-  description = "Name of the secret."
-  value       = aws_secretsmanager_secret.this.name
+output "secret_names" {
+  description = "Name of each user's secret, by the keys of `users`."
+  value       = { for key, secret in aws_secretsmanager_secret.this : key => secret.name }
 }
 
 output "function_arn" {

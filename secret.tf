@@ -2,20 +2,42 @@
 # Secrets
 ################################################################################
 
+# One secret per user. Secrets Manager copies the value, tags and resource policy to each replica
+# region; finishSecret waits for them to be in sync (SECRET_REPLICATION_WAIT_MS).
 resource "aws_secretsmanager_secret" "this" {
-  name                    = var.secret_name
-  description             = var.secret_description
+  for_each = var.users
+
+  name                    = each.value.secret_name
+  description             = coalesce(each.value.secret_description, "Password of MySQL user ${each.value.username}, rotated on every instance by the ${var.name} function.")
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_in_days
 
+  dynamic "replica" {
+    for_each = each.value.replica_regions
+
+    content {
+      region     = replica.value.region
+      kms_key_id = replica.value.kms_key_arn
+    }
+  }
+
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !contains([for replica in each.value.replica_regions : replica.region], local.region)
+      error_message = "users.${each.key}.replica_regions names ${local.region}, where the secret itself is: replicas go to other regions."
+    }
+  }
 }
 
 resource "aws_secretsmanager_secret_version" "this" {
-  secret_id = aws_secretsmanager_secret.this.id
+  for_each = var.users
+
+  secret_id = aws_secretsmanager_secret.this[each.key].id
   secret_string = jsonencode({
-    username = var.username
-    password = var.default_provision_password
+    username = each.value.username
+    password = var.default_provision_passwords[each.key]
   })
 
   # The function owns the value after the first version; applying again must not undo a rotation.
@@ -24,13 +46,13 @@ resource "aws_secretsmanager_secret_version" "this" {
   }
 }
 
-# The default provision password lives in its own secret, which only the function (and the admins,
+# The default provision passwords live in their own secret, which only the function (and the admins,
 # Terraform among them) may read: in the function's environment, anyone allowed
-# lambda:GetFunctionConfiguration would read it. The value maps each served entry to its DPP; the
-# one secret of SECRET_ID is the entry `default` (docs/configuration.md).
+# lambda:GetFunctionConfiguration would read them. The value maps each user (SECRETS' `user`) to its
+# DPP (docs/configuration.md).
 resource "aws_secretsmanager_secret" "provision" {
   name                    = local.provision_secret_name
-  description             = "Default provision password of the users the ${var.name} function rotates; read by that function alone."
+  description             = "Default provision passwords of the users the ${var.name} function rotates; read by that function alone."
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.recovery_window_in_days
 
@@ -39,7 +61,7 @@ resource "aws_secretsmanager_secret" "provision" {
 
 resource "aws_secretsmanager_secret_version" "provision" {
   secret_id     = aws_secretsmanager_secret.provision.id
-  secret_string = jsonencode({ default = var.default_provision_password })
+  secret_string = jsonencode(var.default_provision_passwords)
 }
 
 ################################################################################
@@ -68,7 +90,7 @@ locals {
     "secretsmanager:UpdateSecretVersionStage",
   ]
 
-  secret_policy = jsonencode({
+  secret_policies = { for key, user in var.users : key => jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
@@ -77,7 +99,7 @@ locals {
         Principal = "*"
         Action    = "secretsmanager:GetSecretValue"
         Resource  = "*"
-        Condition = { ArnNotLike = { "aws:PrincipalArn" = distinct(concat([local.role_arn], var.application_role_arns, var.secret_admin_role_arns)) } }
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = distinct(concat([local.role_arn], user.application_role_arns, var.secret_admin_role_arns)) } }
       },
       {
         Sid       = "OnlyTheFunctionAndAdminsChangeVersions"
@@ -96,7 +118,7 @@ locals {
         Condition = { ArnNotLike = { "aws:PrincipalArn" = var.secret_admin_role_arns } }
       },
     ]
-  })
+  }) }
 
   # The function only reads the DPPs; Terraform (an admin) writes them.
   provision_secret_policy = jsonencode({
@@ -125,8 +147,10 @@ locals {
 }
 
 resource "aws_secretsmanager_secret_policy" "this" {
-  secret_arn          = aws_secretsmanager_secret.this.arn
-  policy              = local.secret_policy
+  for_each = var.users
+
+  secret_arn          = aws_secretsmanager_secret.this[each.key].arn
+  policy              = local.secret_policies[each.key]
   block_public_policy = true
 
   lifecycle {
@@ -155,13 +179,15 @@ resource "aws_secretsmanager_secret_policy" "provision" {
 ################################################################################
 
 resource "aws_secretsmanager_secret_rotation" "this" {
-  secret_id           = aws_secretsmanager_secret.this.id
+  for_each = var.users
+
+  secret_id           = aws_secretsmanager_secret.this[each.key].id
   rotation_lambda_arn = aws_lambda_alias.rotation.arn
 
   rotation_rules {
-    automatically_after_days = local.rotation_days
-    schedule_expression      = var.rotation_rules.schedule_expression
-    duration                 = var.rotation_rules.duration
+    automatically_after_days = local.rotation_days[each.key]
+    schedule_expression      = local.rotation_rules[each.key].schedule_expression
+    duration                 = local.rotation_rules[each.key].duration
   }
 
   # Secrets Manager starts the initial rotation at once: it must be allowed to invoke, there must be a
@@ -175,12 +201,12 @@ resource "aws_secretsmanager_secret_rotation" "this" {
   ]
 }
 
-# The initial rotation runs asynchronously; databases created before it ends would get a half-rotated password.
+# The initial rotations run asynchronously; databases created before they end would get a half-rotated password.
 resource "time_sleep" "initial_rotation" {
   create_duration = var.rotation_wait_duration
 
   triggers = {
-    rotation_id = aws_secretsmanager_secret_rotation.this.id
+    rotation_ids = join(",", [for rotation in aws_secretsmanager_secret_rotation.this : rotation.id])
   }
 
   depends_on = [aws_secretsmanager_secret_rotation.this]

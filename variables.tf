@@ -115,6 +115,11 @@ variable "timeout" {
     condition     = max(10, min(900, floor(var.timeout))) == var.timeout
     error_message = "timeout must be a whole number of seconds from 10 to 900."
   }
+
+  validation {
+    condition     = var.timeout * 1000 > max(var.replication_wait_ms, var.secret_replication_wait_ms)
+    error_message = "timeout (${var.timeout} s) must be longer than replication_wait_ms and secret_replication_wait_ms, or a step would time out while it waits for replication."
+  }
 }
 
 variable "memory_size" {
@@ -230,14 +235,14 @@ variable "rds_https_proxy" {
 ################################################################################
 
 variable "db_engines" {
-  description = "RDS engines whose instances take part in the rotation (`DB_ENGINES`)."
+  description = "RDS engines whose instances take part in the rotation (`DB_ENGINES`): `mysql`, `mariadb`, and `aurora-mysql` for Aurora MySQL clusters."
   type        = list(string)
   default     = ["mysql", "mariadb"]
   nullable    = false
 
   validation {
-    condition     = length(var.db_engines) > 0 && alltrue([for engine in var.db_engines : can(regex("^[a-z][a-z0-9-]*$", engine))])
-    error_message = "db_engines must list RDS engine names such as mysql and mariadb."
+    condition     = length(var.db_engines) > 0 && length(setsubtract(var.db_engines, ["mysql", "mariadb", "aurora-mysql"])) == 0
+    error_message = "db_engines must list one or more of mysql, mariadb and aurora-mysql."
   }
 }
 
@@ -377,50 +382,151 @@ variable "query_timeout_ms" {
   }
 }
 
-################################################################################
-# Secret
-################################################################################
-
-variable "secret_name" {
-  description = "Name of the secret holding the MySQL user's credentials."
-  type        = string
+variable "replication_wait_ms" {
+  description = "How long the function waits, after the sources changed, for every read replica and Aurora reader to accept the new password, in milliseconds (`REPLICATION_WAIT_MS`)."
+  type        = number
+  default     = 10000
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.secret_name))
-    error_message = "secret_name must be 1 to 512 letters, digits or /_+=.@- characters."
+    condition     = max(0, min(600000, floor(var.replication_wait_ms))) == var.replication_wait_ms
+    error_message = "replication_wait_ms must be a whole number of milliseconds from 0 to 600000."
   }
 }
 
-variable "secret_description" {
-  description = "Description of the secret."
-  type        = string
-  default     = "MySQL application user password, rotated on every instance by the mysql-password-rotation function."
-  nullable    = false
-}
-
-variable "username" {
-  description = "MySQL user whose password is rotated; the same user on every instance."
-  type        = string
+variable "secret_replication_wait_ms" {
+  description = "How long `finishSecret` waits for every replica region of a secret to report `InSync`, in milliseconds (`SECRET_REPLICATION_WAIT_MS`)."
+  type        = number
+  default     = 30000
   nullable    = false
 
   validation {
-    condition     = length(var.username) >= 1 && length(var.username) <= 32
-    error_message = "username must be 1 to 32 characters (MySQL's limit)."
+    condition     = max(0, min(600000, floor(var.secret_replication_wait_ms))) == var.secret_replication_wait_ms
+    error_message = "secret_replication_wait_ms must be a whole number of milliseconds from 0 to 600000."
   }
 }
 
-variable "default_provision_password" {
-  description = "Default provision password (DPP): the password the DBA backend creates the user with on new instances. The first secret version holds it; the module also stores it in the provision secret, which only the function reads (`PROVISION_SECRET_ARN`), never in the function's environment."
-  type        = string
+################################################################################
+# Users: one secret each, all rotated by the one function
+################################################################################
+
+variable "users" {
+  description = "The MySQL users the function rotates, by entry name (`user` in `SECRETS`: 1 to 64 letters, digits, `_`, `.`, `-`). Each has its own secret holding `{\"username\", \"password\"}`. `username` is the MySQL user, the same on every instance (at most 32 characters when `db_engines` includes `mysql` or `aurora-mysql`, 80 with `mariadb` alone). `rotation_rules`, `password_length` and `password_exclude_chars` replace the module's for this user. `application_role_arns` are the application's roles that read this secret (nobody else does but the function and the admins). `replica_regions` replicate the secret to other regions, each with an optional KMS key there."
+  type = map(object({
+    username           = string
+    secret_name        = string
+    secret_description = optional(string)
+    rotation_rules = optional(object({
+      automatically_after_days = optional(number)
+      duration                 = optional(string)
+      schedule_expression      = optional(string)
+    }))
+    password_length        = optional(number)
+    password_exclude_chars = optional(string)
+    application_role_arns  = optional(list(string), [])
+    replica_regions = optional(list(object({
+      region      = string
+      kms_key_arn = optional(string)
+    })), [])
+  }))
+  nullable = false
+
+  validation {
+    condition     = length(var.users) >= 1 && length(var.users) <= 20
+    error_message = "users must have 1 to 20 entries (the function serves at most 20 secrets); split a larger set across module calls."
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.users) : can(regex("^[A-Za-z0-9_.-]{1,64}$", key))])
+    error_message = "The keys of users name the entries and must be 1 to 64 letters, digits, _, . or -: ${join(", ", [for key in keys(var.users) : jsonencode(key) if !can(regex("^[A-Za-z0-9_.-]{1,64}$", key))])}."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", user.secret_name))])
+    error_message = "users.*.secret_name must be 1 to 512 letters, digits or /_+=.@- characters: ${join(", ", [for key, user in var.users : "users.${key}" if !can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", user.secret_name))])}."
+  }
+
+  validation {
+    condition     = length(distinct([for user in values(var.users) : user.secret_name])) == length(var.users)
+    error_message = "Every user needs its own secret: users.*.secret_name must all differ."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : length(user.username) >= 1 && length(user.username) <= (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])
+    error_message = "users.*.username must be 1 to ${length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? "32 characters (MySQL's limit; db_engines includes mysql or aurora-mysql)" : "80 characters (MariaDB's limit)"}: ${join(", ", [for key, user in var.users : "users.${key}" if length(user.username) < 1 || length(user.username) > (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])}."
+  }
+
+  validation {
+    condition     = length(distinct([for user in values(var.users) : user.username])) == length(var.users)
+    error_message = "users.*.username must all differ: two secrets for one MySQL user would undo each other's rotations."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : try(user.rotation_rules.automatically_after_days, null) == null || try(user.rotation_rules.schedule_expression, null) == null])
+    error_message = "Give users.*.rotation_rules.automatically_after_days or schedule_expression, not both: ${join(", ", [for key, user in var.users : "users.${key}" if try(user.rotation_rules.automatically_after_days, null) != null && try(user.rotation_rules.schedule_expression, null) != null])}."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : try(max(1, min(1000, floor(user.rotation_rules.automatically_after_days))) == user.rotation_rules.automatically_after_days, try(user.rotation_rules.automatically_after_days, null) == null)])
+    error_message = "users.*.rotation_rules.automatically_after_days must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : try(user.rotation_rules.schedule_expression, null) == null || can(regex("^(rate|cron)\\(.+\\)$", user.rotation_rules.schedule_expression))])
+    error_message = "users.*.rotation_rules.schedule_expression must look like rate(30 days) or cron(0 4 ? * TUE *)."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : try(user.rotation_rules.duration, null) == null || can(regex("^([1-9]|1[0-9]|2[0-4])h$", user.rotation_rules.duration))])
+    error_message = "users.*.rotation_rules.duration must be 1h to 24h, such as 3h."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : user.password_length == null || try(max(16, min(128, floor(user.password_length))) == user.password_length, false)])
+    error_message = "users.*.password_length must be a whole number from 16 to 128."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : user.password_exclude_chars == null || try(length(user.password_exclude_chars) > 0, false)])
+    error_message = "users.*.password_exclude_chars must not be empty; leave it null to use the module's."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for user in values(var.users) : [for arn in user.application_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/*?-]*[A-Za-z0-9+=,.@_-][A-Za-z0-9+=,.@_/*?-]*$", arn)) && !can(regex(":(role|user)/[/*?]*$", arn))]]))
+    error_message = "users.*.application_role_arns must hold IAM role or user ARNs such as arn:aws:iam::111122223333:role/shop-app (a wildcard may complete a name, but not stand for every role)."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : alltrue([for replica in user.replica_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", replica.region))]) && length(distinct([for replica in user.replica_regions : replica.region])) == length(user.replica_regions)])
+    error_message = "users.*.replica_regions must name distinct regions such as eu-central-1."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for user in values(var.users) : [for replica in user.replica_regions : replica.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:${replica.region}:[0-9]{12}:key/.+$", replica.kms_key_arn))]]))
+    error_message = "users.*.replica_regions[*].kms_key_arn must be a KMS key ARN in that replica's region."
+  }
+}
+
+variable "default_provision_passwords" {
+  description = "Default provision password (DPP) of each user, by the keys of `users`: the password the DBA backend creates the user with on new instances. A secret's first version holds it; the module also stores them in the provision secret, which only the function reads (`PROVISION_SECRET_ARN`), never in the function's environment."
+  type        = map(string)
   sensitive   = true
   nullable    = false
 
   validation {
-    condition     = length(var.default_provision_password) >= 8
-    error_message = "default_provision_password must be at least 8 characters."
+    condition     = sort(keys(var.default_provision_passwords)) == sort(keys(var.users))
+    error_message = "default_provision_passwords must have one entry per user, with the keys of users: ${join(", ", sort(keys(var.users)))}."
+  }
+
+  validation {
+    condition     = alltrue([for password in values(var.default_provision_passwords) : length(password) >= 8])
+    error_message = "Every default provision password must be at least 8 characters."
   }
 }
+
+################################################################################
+# Secrets
+################################################################################
 
 variable "recovery_window_in_days" {
   description = "Days a deleted secret can be restored; 0 deletes it at once."
@@ -465,18 +571,6 @@ variable "secret_admin_role_arns" {
   }
 }
 
-variable "application_role_arns" {
-  description = "IAM roles of the application that read the password; their own policies must still allow it. Every other principal is denied, whatever its own policies allow."
-  type        = list(string)
-  default     = []
-  nullable    = false
-
-  validation {
-    condition     = alltrue([for arn in var.application_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/*?-]*[A-Za-z0-9+=,.@_-][A-Za-z0-9+=,.@_/*?-]*$", arn)) && !can(regex(":(role|user)/[/*?]*$", arn))])
-    error_message = "application_role_arns must hold IAM role or user ARNs such as arn:aws:iam::111122223333:role/shop-app (a wildcard may complete a name, but not stand for every role)."
-  }
-}
-
 ################################################################################
 # Encryption
 ################################################################################
@@ -508,7 +602,7 @@ variable "lambda_kms_key_arn" {
 ################################################################################
 
 variable "password_length" {
-  description = "Length of generated passwords (`PASSWORD_LENGTH`)."
+  description = "Length of generated passwords (`PASSWORD_LENGTH`), for the users that give no `password_length`."
   type        = number
   default     = 32
   nullable    = false
@@ -520,7 +614,7 @@ variable "password_length" {
 }
 
 variable "password_exclude_chars" {
-  description = "Characters generated passwords never contain, besides those that always are (`PASSWORD_EXCLUDE_CHARS`)."
+  description = "Characters generated passwords never contain, besides those that always are (`PASSWORD_EXCLUDE_CHARS`), for the users that give no `password_exclude_chars`."
   type        = string
   default     = null
 
@@ -535,7 +629,7 @@ variable "password_exclude_chars" {
 ################################################################################
 
 variable "rotation_rules" {
-  description = "When Secrets Manager rotates: every `automatically_after_days` (1 to 1000) or on a `schedule_expression` (`rate(...)` or `cron(...)`, such as `cron(0 4 ? * TUE *)`), not both, starting within an optional `duration` window (`1h` to `24h`). Neither: every 30 days."
+  description = "When Secrets Manager rotates, for the users that give no `rotation_rules` of their own: every `automatically_after_days` (1 to 1000) or on a `schedule_expression` (`rate(...)` or `cron(...)`, such as `cron(0 4 ? * TUE *)`), not both, starting within an optional `duration` window (`1h` to `24h`). Neither: every 30 days."
   type = object({
     automatically_after_days = optional(number)
     duration                 = optional(string)

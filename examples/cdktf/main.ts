@@ -82,9 +82,8 @@ class ApplicationStack extends TerraformStack {
         subnet_ids: subnetIds.listValue,
         api_endpoint_cidr_blocks: ['10.0.0.0/24'],
         database_cidr_blocks: ['10.0.16.0/20'],
-        secret_name: `${name}/mysql/app`,
-        username: 'app',
-        default_provision_password: defaultProvisionPassword.stringValue,
+        users: { app: { username: 'app', secret_name: `${name}/mysql/app` } },
+        default_provision_passwords: { app: defaultProvisionPassword.stringValue },
         db_tag: { key: 'application', value: name },
         rotation_rules: { automatically_after_days: 30 },
         manual_invoke_principals: ['arn:aws:iam::111122223333:role/dba-backend'],
@@ -121,8 +120,8 @@ class ApplicationStack extends TerraformStack {
       );
     }
 
-    new TerraformOutput(this, 'secret_arn', { value: rotation.get('secret_arn') });
-    new TerraformOutput(this, 'function_name', { value: rotation.get('function_name') });
+    new TerraformOutput(this, 'secret_arns', { value: rotation.get('secret_arns') });
+    new TerraformOutput(this, 'manual_invoke_arn', { value: rotation.get('manual_invoke_arn') });
   }
 }
 

@@ -15,17 +15,21 @@ module "password_rotation" {
   database_cidr_blocks     = var.database_cidr_blocks
   source_code_hash         = var.function_source_code_hash
 
-  secret_name                = "${var.name}/mysql/app"
-  username                   = "app"
-  default_provision_password = var.default_provision_password
+  users = {
+    app = {
+      username              = "app"
+      secret_name           = "${var.name}/mysql/app"
+      application_role_arns = [aws_iam_role.application.arn]
+    }
+  }
+  default_provision_passwords = { app = var.default_provision_password }
 
   # Only this application's instances take part.
   db_tag         = { key = "application", value = var.name }
   rotation_rules = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "2h" }
 
-  # Only the function, the application and these admins may read the password.
+  # Only the function, the application role above and these admins may read the password.
   secret_admin_role_arns = var.admin_role_arns
-  application_role_arns  = [aws_iam_role.application.arn]
 
   manual_invoke_principals = [var.dba_backend_role_arn]
   alarm_sns_topic_arn      = var.alarm_sns_topic_arn

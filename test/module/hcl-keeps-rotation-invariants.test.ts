@@ -77,8 +77,8 @@ describe('the module HCL', () => {
     const version = resource(hcl, 'aws_secretsmanager_secret_version', 'this');
     const lifecycle = only(version.lifecycle as Block[], 'lifecycle');
     expect(lifecycle.ignore_changes).toEqual([ref('secret_string')]);
-    expect(version.secret_string).toContain('username = var.username');
-    expect(version.secret_string).toContain('password = var.default_provision_password');
+    expect(version.secret_string).toContain('username = each.value.username');
+    expect(version.secret_string).toContain('password = var.default_provision_passwords[each.key]');
   });
 
   it('configures the rotation only after the invoke permission and the first version', () => {
@@ -95,7 +95,8 @@ describe('the module HCL', () => {
   it('lets Secrets Manager invoke the rotation alias alone, for its secret, and manual principals the manual alias alone', () => {
     const secretsManager = resource(hcl, 'aws_lambda_permission', 'secrets_manager');
     expect(secretsManager.qualifier).toBe(ref('aws_lambda_alias.rotation.name'));
-    expect(secretsManager.source_arn).toBe(ref('aws_secretsmanager_secret.this.arn'));
+    expect(secretsManager.for_each).toBe(ref('var.users'));
+    expect(secretsManager.source_arn).toBe(ref('aws_secretsmanager_secret.this[each.key].arn'));
     expect(secretsManager.source_account).toBe(ref('local.account_id'));
     const manual = resource(hcl, 'aws_lambda_permission', 'manual_invoke');
     expect(manual.qualifier).toBe(ref('aws_lambda_alias.manual.name'));
@@ -163,8 +164,10 @@ describe('the module HCL', () => {
     }
   });
 
-  it('marks the default provision password sensitive', () => {
-    expect(only(hcl.variable?.default_provision_password, 'default_provision_password').sensitive).toBe(true);
+  it('marks the default provision passwords sensitive', () => {
+    expect(only(hcl.variable?.default_provision_passwords, 'default_provision_passwords').sensitive).toBe(
+      true,
+    );
   });
 
   it('has one expect_failures run per validation rule', async () => {

@@ -42,23 +42,22 @@ export function policyOf(resources: PlannedResource[], address: string): unknown
 /**
  * The function's resource policy as Lambda writes it from the planned `aws_lambda_permission`s: one
  * statement per permission on the qualified ARN, with the source conditions Lambda adds. A source ARN
- * known only after apply (a secret's) is taken from `sourceArnAfterApply`.
+ * known only after apply (a secret's) is taken from `sourceArnsAfterApply`, by permission address.
  */
 export function lambdaResourcePolicy(
   resources: PlannedResource[],
   functionArn: string,
-  sourceArnAfterApply?: string,
+  sourceArnsAfterApply: Record<string, string> = {},
 ): unknown {
   const permissions = resources.filter((resource) => resource.address.includes('aws_lambda_permission.'));
   return {
     Version: '2012-10-17',
-    Statement: permissions.map(({ values }) => {
+    Statement: permissions.map(({ address, values }) => {
       const principal = String(values.principal);
       const condition: Record<string, Record<string, string>> = {};
       if (values.source_account)
         condition.StringEquals = { 'AWS:SourceAccount': String(values.source_account) };
-      const sourceArn =
-        values.source_arn ?? (principal === 'secretsmanager.amazonaws.com' ? sourceArnAfterApply : undefined);
+      const sourceArn = values.source_arn ?? sourceArnsAfterApply[address];
       if (sourceArn) condition.ArnLike = { 'AWS:SourceArn': String(sourceArn) };
       return {
         Sid: values.statement_id,

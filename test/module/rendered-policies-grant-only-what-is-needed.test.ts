@@ -8,7 +8,6 @@ import { type Moto, motoAccountId, motoRegion, startMoto, stopMoto } from './mot
 import {
   allowEverything,
   lambdaResourcePolicy,
-  type PlannedResource,
   planValues,
   policyOf,
   simulate,
@@ -22,7 +21,9 @@ const provisionSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secr
 const otherSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secret:other/mysql/app-AbCdEf`;
 const functionArn = `arn:aws:lambda:${motoRegion}:${account}:function:shop-rotation`;
 const functionRole = `arn:aws:iam::${account}:role/shop-rotation`;
+const reportingSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secret:shop/mysql/reporting-StUvWx`;
 const appRole = `arn:aws:iam::${account}:role/shop-app`;
+const reportsRole = `arn:aws:iam::${account}:role/shop-reports`;
 const adminRole = `arn:aws:iam::${account}:role/shop-admin`;
 const administratorAccessRole = `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`;
 const dbaBackendRole = 'arn:aws:iam::444455556666:role/dba-backend';
@@ -43,9 +44,9 @@ const applicationIdentityPolicy = {
 describe('rendered policies', () => {
   let moto: Moto;
   let workspace: ReturnType<typeof temporaryDir>;
-  let moduleResources: PlannedResource[];
   let rolePolicy: unknown;
   let secretPolicy: unknown;
+  let reportingSecretPolicy: unknown;
   let provisionPolicy: unknown;
   let invokePolicy: unknown;
   let bucketPolicy: unknown;
@@ -69,14 +70,19 @@ describe('rendered policies', () => {
         subnet_ids: ['subnet-0123456789abcdef0'],
         api_endpoint_cidr_blocks: ['10.0.0.0/24'],
         database_cidr_blocks: ['10.0.16.0/20'],
-        secret_name: secretName,
-        username: 'app',
-        default_provision_password: 'Provision-Password-1',
+        users: {
+          app: { username: 'app', secret_name: secretName, application_role_arns: [appRole] },
+          reporting: {
+            username: 'reporting',
+            secret_name: 'shop/mysql/reporting',
+            application_role_arns: [reportsRole],
+          },
+        },
+        default_provision_passwords: { app: 'Provision-Password-1', reporting: 'Provision-Password-2' },
         db_tag: { key: 'application', value: 'shop' },
         kms_key_arn: kmsKeyArn,
         lambda_kms_key_arn: lambdaKmsKeyArn,
         secret_admin_role_arns: [adminRole],
-        application_role_arns: [appRole],
         manual_invoke_principals: [dbaBackendRole],
       }),
       planValues(bucketDir, {
@@ -86,11 +92,14 @@ describe('rendered policies', () => {
         region: motoRegion,
       }),
     ]);
-    moduleResources = resources;
     rolePolicy = policyOf(resources, 'aws_iam_role_policy.this');
-    secretPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.this');
+    secretPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.this["app"]');
+    reportingSecretPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.this["reporting"]');
     provisionPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.provision');
-    invokePolicy = lambdaResourcePolicy(resources, functionArn, secretArn);
+    invokePolicy = lambdaResourcePolicy(resources, functionArn, {
+      'aws_lambda_permission.secrets_manager["app"]': secretArn,
+      'aws_lambda_permission.secrets_manager["reporting"]': reportingSecretArn,
+    });
     bucketPolicy = policyOf(bucketResources, 'aws_s3_bucket_policy.this');
   });
 
@@ -207,6 +216,16 @@ describe('rendered policies', () => {
       expect(await read(appRole, [applicationIdentityPolicy])).toBe('Allowed');
     });
 
+    it("keeps one user's application role away from another user's secret", async () => {
+      expect(await read(appRole, [allowEverything], reportingSecretArn, reportingSecretPolicy)).toBe(
+        'ExplicitlyDenied',
+      );
+      expect(await read(reportsRole, [allowEverything], reportingSecretArn, reportingSecretPolicy)).toBe(
+        'Allowed',
+      );
+      expect(await read(reportsRole, [allowEverything])).toBe('ExplicitlyDenied');
+    });
+
     it('keeps an application role from changing versions or reading the default provision passwords', async () => {
       const everything = [allowEverything];
       const put = await simulate({
@@ -316,15 +335,11 @@ describe('rendered policies', () => {
       expect(await invoke('secretsmanager.amazonaws.com', 'manual', [], forThisSecret)).not.toBe('Allowed');
     });
 
-    it('gives no permission without a named principal or a source', () => {
-      const statements = (invokePolicy as { Statement: { Principal: unknown; Condition?: unknown }[] })
-        .Statement;
-      expect(
-        moduleResources.filter((resource) => resource.address.includes('aws_lambda_permission.')),
-      ).toHaveLength(2);
-      for (const statement of statements) {
-        expect(statement.Principal).not.toEqual({ AWS: '*' });
-      }
+    it("lets Secrets Manager invoke the rotation alias for each user's secret", async () => {
+      const forReporting = { 'aws:SourceArn': reportingSecretArn, 'aws:SourceAccount': account };
+      expect(await invoke('secretsmanager.amazonaws.com', 'rotation', [], forReporting)).toBe('Allowed');
+      const statements = (invokePolicy as { Statement: unknown[] }).Statement;
+      expect(statements).toHaveLength(3);
     });
   });
 

@@ -52,12 +52,11 @@ describe('the Terraform code', () => {
   subnet_ids                 = ["subnet-0123456789abcdef0"]
   api_endpoint_cidr_blocks   = ["10.0.0.0/24"]
   database_cidr_blocks       = ["10.0.16.0/20"]
-  secret_name                = "shop/mysql/app"
-  username                   = "app"
-  default_provision_password = "Provision-Password-1"
-  source_code_hash           = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
-  secret_admin_role_arns     = ["arn:aws:iam::111122223333:role/shop-admin"]
-  db_tag                     = { key = "application", value = "shop" }
+  users                       = { app = { username = "app", secret_name = "shop/mysql/app" } }
+  default_provision_passwords = { app = "Provision-Password-1" }
+  source_code_hash            = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+  secret_admin_role_arns      = ["arn:aws:iam::111122223333:role/shop-admin"]
+  db_tag                      = { key = "application", value = "shop" }
 
   rotation_rules = { automatically_after_days = 7, schedule_expression = "rate(7 days)" }
 }

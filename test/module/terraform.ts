@@ -129,21 +129,18 @@ export function terraform(
 
 /**
  * `hashicorp/time` is not in the offline mirror, so Terraform-running tests use a copy of the module
- * whose `time_sleep` is a `terraform_data` with the same dependencies. The real block is checked by
- * parsing the HCL (hcl-keeps-rotation-invariants.test.ts).
+ * whose `time_sleep` is a `terraform_data` with the same triggers and dependencies. The real block is
+ * checked by parsing the HCL (hcl-keeps-rotation-invariants.test.ts).
  */
 export function withoutTimeSleep(file: string, text: string): string {
   if (file === 'versions.tf') {
     return text.replace(/\n\s*time = \{[^}]*\}\n/, '\n');
   }
-  let result = text.replace(
-    /resource "time_sleep" "initial_rotation" \{\n[\s\S]*?\n\}\n/,
-    `resource "terraform_data" "initial_rotation" {
-  triggers_replace = [aws_secretsmanager_secret_rotation.this.id]
-
-  depends_on = [aws_secretsmanager_secret_rotation.this]
-}
-`,
+  let result = text.replace(/resource "time_sleep" "initial_rotation" \{\n[\s\S]*?\n\}\n/, (block) =>
+    block
+      .replace('resource "time_sleep"', 'resource "terraform_data"')
+      .replace(/\n\s*create_duration\s*=.*\n/, '\n')
+      .replace(/\n(\s*)triggers\s*=/, '\n$1triggers_replace ='),
   );
   result = result.replaceAll('time_sleep.initial_rotation', 'terraform_data.initial_rotation');
   if (result.includes('time_sleep')) throw new Error(`${file}: time_sleep left after substitution`);
@@ -158,12 +155,14 @@ export function temporaryDir(prefix: string): { dir: string; remove: () => void 
 
 /**
  * Copies the module (with `time_sleep` substituted) into `root` and the named examples into
- * `root/examples/<name>`, so that their `source = "../.."` resolves to the copy.
+ * `root/examples/<name>`, so that their `source = "../.."` resolves to the copy. `from` names
+ * another module directory to copy instead of the repository's (an earlier release).
  */
-export function stageModule(root: string, examples: string[] = []): void {
+export function stageModule(root: string, examples: string[] = [], from = repoRoot): void {
   mkdirSync(root, { recursive: true });
-  for (const file of moduleFiles) {
-    writeFileSync(join(root, file), withoutTimeSleep(file, readFileSync(join(repoRoot, file), 'utf8')));
+  const files = from === repoRoot ? moduleFiles : readdirSync(from).filter((file) => file.endsWith('.tf'));
+  for (const file of files) {
+    writeFileSync(join(root, file), withoutTimeSleep(file, readFileSync(join(from, file), 'utf8')));
   }
   for (const example of examples) {
     const target = join(root, 'examples', example);

@@ -36,7 +36,10 @@ const bucket = 'dba-function-releases';
 const key = 'mysql-password-rotation/1.0.0/function.zip';
 const name = 'shop-mysql-password-rotation';
 const secretName = 'shop/mysql/app';
+const reportingSecretName = 'shop/mysql/reporting';
 const dpp = 'Provision-Password-1';
+const reportingDpp = 'Provision-Password-2';
+const replicaRegion = 'us-west-2';
 const dbaBackendRole = 'arn:aws:iam::444455556666:role/dba-backend';
 const adminRole = `arn:aws:iam::${motoAccountId}:role/shop-admin`;
 const appRole = `arn:aws:iam::${motoAccountId}:role/shop-app`;
@@ -111,14 +114,21 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         subnet_ids: [subnetId],
         api_endpoint_cidr_blocks: ['10.0.0.0/24'],
         database_cidr_blocks: ['10.0.16.0/20', '10.0.32.0/20'],
-        secret_name: secretName,
-        username: 'app',
-        default_provision_password: dpp,
+        users: {
+          app: { username: 'app', secret_name: secretName, application_role_arns: [appRole] },
+          reporting: {
+            username: 'reporting',
+            secret_name: reportingSecretName,
+            rotation_rules: { automatically_after_days: 7 },
+            password_length: 48,
+            replica_regions: [{ region: replicaRegion }],
+          },
+        },
+        default_provision_passwords: { app: dpp, reporting: reportingDpp },
         recovery_window_in_days: 0,
         log_level: 'DEBUG',
         manual_invoke_principals: [dbaBackendRole],
         secret_admin_role_arns: [adminRole],
-        application_role_arns: [appRole],
         db_tag: { key: 'application', value: 'shop' },
         alarm_sns_topic_arn: alarmTopic,
       }),
@@ -137,10 +147,13 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
     outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
 
-    const secretArn = outputs.secret_arn?.value ?? '';
+    const secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
+    const secretArn = secretArns.app ?? '';
+    const reportingSecretArn = secretArns.reporting ?? '';
     const functionArn = outputs.function_arn?.value ?? '';
     expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
-    expect(outputs.secret_name?.value).toBe(secretName);
+    expect(reportingSecretArn).toMatch(new RegExp(`:secret:${reportingSecretName}-[A-Za-z0-9]{6}$`));
+    expect(outputs.secret_names?.value).toEqual({ app: secretName, reporting: reportingSecretName });
     expect(outputs.function_name?.value).toBe(name);
     expect(outputs.role_arn?.value).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
     expect(outputs.log_group_name?.value).toBe(`/aws/lambda/${name}`);
@@ -160,24 +173,41 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
     expect(Object.values(secret.VersionIdsToStages ?? {}).flat()).toContain('AWSPENDING');
 
+    const reporting = await secrets.send(new DescribeSecretCommand({ SecretId: reportingSecretArn }));
+    expect(reporting.RotationLambdaARN).toBe(`${functionArn}:rotation`);
+    expect(reporting.RotationRules?.AutomaticallyAfterDays).toBe(7);
+    expect(reporting.ReplicationStatus?.map((replica) => replica.Region)).toEqual([replicaRegion]);
+    const reportingCurrent = await secrets.send(
+      new GetSecretValueCommand({ SecretId: reportingSecretArn, VersionStage: 'AWSCURRENT' }),
+    );
+    expect(JSON.parse(reportingCurrent.SecretString ?? '{}')).toEqual({
+      username: 'reporting',
+      password: reportingDpp,
+    });
+
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
     expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
     expect(fn.Configuration?.Handler).toBe('index.handler');
     expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
     const provisionSecretArn = outputs.provision_secret_arn?.value ?? '';
-    expect(fn.Configuration?.Environment?.Variables).toMatchObject({
-      SECRET_ID: secretArn,
+    const environment = fn.Configuration?.Environment?.Variables ?? {};
+    expect(JSON.parse(environment.SECRETS ?? '[]')).toEqual([
+      { user: 'app', secretArn },
+      { user: 'reporting', secretArn: reportingSecretArn, passwordLength: 48 },
+    ]);
+    expect(environment).toMatchObject({
       PROVISION_SECRET_ARN: provisionSecretArn,
       ROTATION_ALIAS: 'rotation',
       PARALLEL: '10',
       LOG_LEVEL: 'DEBUG',
     });
-    expect(JSON.stringify(fn.Configuration?.Environment?.Variables)).not.toContain(dpp);
+    expect(JSON.stringify(environment)).not.toContain(dpp);
+    expect(JSON.stringify(environment)).not.toContain(reportingDpp);
     const provision = await secrets.send(new GetSecretValueCommand({ SecretId: provisionSecretArn }));
-    expect(JSON.parse(provision.SecretString ?? '{}')).toEqual({ default: dpp });
+    expect(JSON.parse(provision.SecretString ?? '{}')).toEqual({ app: dpp, reporting: reportingDpp });
     expect(fn.Configuration?.CodeSha256).toBe(codeSha256);
 
-    for (const arn of [secretArn, provisionSecretArn]) {
+    for (const arn of [secretArn, reportingSecretArn, provisionSecretArn]) {
       const resourcePolicy = await secrets.send(new GetResourcePolicyCommand({ SecretId: arn }));
       const denied = JSON.parse(resourcePolicy.ResourcePolicy ?? '{}').Statement as { Effect: string }[];
       expect(denied.length).toBeGreaterThan(1);
@@ -209,10 +239,18 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
             StringEquals: { 'AWS:SourceAccount': motoAccountId },
           },
         }),
+        expect.objectContaining({
+          Principal: { Service: 'secretsmanager.amazonaws.com' },
+          Resource: `${functionArn}:rotation`,
+          Condition: {
+            ArnLike: { 'AWS:SourceArn': reportingSecretArn },
+            StringEquals: { 'AWS:SourceAccount': motoAccountId },
+          },
+        }),
         expect.objectContaining({ Principal: dbaBackendRole, Resource: `${functionArn}:manual` }),
       ]),
     );
-    expect(policy.Statement).toHaveLength(2);
+    expect(policy.Statement).toHaveLength(3);
 
     const role = await queryApi(moto, 'iam', iam, 'GetRole', { RoleName: name });
     expect(decodeURIComponent(xmlValues(role, 'AssumeRolePolicyDocument')[0] ?? '')).toContain(
@@ -257,7 +295,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     };
     expect(eventRules.Rules.map((rule) => rule.Name)).toEqual([`${name}-rotation-failed`]);
     expect(JSON.parse(eventRules.Rules[0]?.EventPattern ?? '{}').detail.additionalEventData.SecretId).toEqual(
-      [secretArn],
+      [secretArn, reportingSecretArn],
     );
     const targets = (await jsonApi(moto, 'events', 'AWSEvents.ListTargetsByRule', {
       Rule: `${name}-rotation-failed`,

@@ -33,25 +33,31 @@ run "defaults_render_the_function_contract" {
   command = plan
 
   assert {
-    condition = aws_lambda_function.this.environment[0].variables == tomap({
-      SECRET_ID             = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
-      PROVISION_SECRET_ARN  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-GhIjKl"
-      ROTATION_ALIAS        = "rotation"
-      PARALLEL              = "10"
-      RETRIES               = "2"
-      RETRY_WAIT_MS         = "2000"
-      CONNECT_TIMEOUT_MS    = "5000"
-      QUERY_TIMEOUT_MS      = "10000"
-      DB_ENGINES            = "mysql,mariadb"
-      DB_TAG_KEY            = "application"
-      DB_TAG_VALUE          = "shop"
-      DB_DISCOVER_ALL       = "false"
-      DB_SKIP_UNAVAILABLE   = "false"
-      PASSWORD_LENGTH       = "32"
-      STALE_PENDING_MINUTES = "60"
-      LOG_LEVEL             = "INFO"
+    condition = tomap({ for name, value in aws_lambda_function.this.environment[0].variables : name => value if name != "SECRETS" }) == tomap({
+      PROVISION_SECRET_ARN       = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-GhIjKl"
+      ROTATION_ALIAS             = "rotation"
+      PARALLEL                   = "10"
+      RETRIES                    = "2"
+      RETRY_WAIT_MS              = "2000"
+      CONNECT_TIMEOUT_MS         = "5000"
+      QUERY_TIMEOUT_MS           = "10000"
+      REPLICATION_WAIT_MS        = "10000"
+      SECRET_REPLICATION_WAIT_MS = "30000"
+      DB_ENGINES                 = "mysql,mariadb"
+      DB_TAG_KEY                 = "application"
+      DB_TAG_VALUE               = "shop"
+      DB_DISCOVER_ALL            = "false"
+      DB_SKIP_UNAVAILABLE        = "false"
+      PASSWORD_LENGTH            = "32"
+      STALE_PENDING_MINUTES      = "60"
+      LOG_LEVEL                  = "INFO"
     })
     error_message = "The environment must hold the defaults, no unset optional variable and no password."
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.this.environment[0].variables["SECRETS"]) == [{ user = "app", secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf" }]
+    error_message = "SECRETS must list the one user with its secret, and no setting that the module-wide variables already give."
   }
 
   assert {
@@ -100,7 +106,7 @@ run "defaults_render_the_function_contract" {
   }
 
   assert {
-    condition = [aws_lambda_permission.secrets_manager.principal, aws_lambda_permission.secrets_manager.action, aws_lambda_permission.secrets_manager.qualifier, aws_lambda_permission.secrets_manager.source_account, aws_lambda_permission.secrets_manager.source_arn] == [
+    condition = [aws_lambda_permission.secrets_manager["app"].principal, aws_lambda_permission.secrets_manager["app"].action, aws_lambda_permission.secrets_manager["app"].qualifier, aws_lambda_permission.secrets_manager["app"].source_account, aws_lambda_permission.secrets_manager["app"].source_arn] == [
       "secretsmanager.amazonaws.com", "lambda:InvokeFunction", "rotation", "111122223333", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf",
     ]
     error_message = "Secrets Manager may invoke the rotation alias only, for this secret of this account."
@@ -112,27 +118,27 @@ run "defaults_render_the_function_contract" {
   }
 
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_version.this.secret_string) == { username = "app", password = "Provision-Password-1" }
+    condition     = jsondecode(aws_secretsmanager_secret_version.this["app"].secret_string) == { username = "app", password = "Provision-Password-1" }
     error_message = "The first secret version must hold the username and the DPP."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.this.name == "app/mysql" && aws_secretsmanager_secret.this.recovery_window_in_days == 30 && aws_secretsmanager_secret.this.kms_key_id == null
+    condition     = aws_secretsmanager_secret.this["app"].name == "app/mysql" && aws_secretsmanager_secret.this["app"].recovery_window_in_days == 30 && aws_secretsmanager_secret.this["app"].kms_key_id == null
     error_message = "The secret must have the static name, default recovery window and no customer key."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.provision.name == "app-rotation/default-provision-passwords" && jsondecode(aws_secretsmanager_secret_version.provision.secret_string) == { default = "Provision-Password-1" }
-    error_message = "The DPP must be in the provision secret, as the entry of SECRET_ID (default)."
+    condition     = aws_secretsmanager_secret.provision.name == "app-rotation/default-provision-passwords" && jsondecode(aws_secretsmanager_secret_version.provision.secret_string) == { app = "Provision-Password-1" }
+    error_message = "The DPP must be in the provision secret, under the user's key."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 30 && aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == null
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days == 30 && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].schedule_expression == null
     error_message = "Without a schedule, the secret must rotate every 30 days."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_lambda_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:rotation"
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_lambda_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:rotation"
     error_message = "The rotation must use the function's rotation alias."
   }
 
@@ -163,7 +169,7 @@ run "iam_policy_grants_the_secrets_discovery_own_logs_and_network_interfaces" {
   assert {
     condition = jsondecode(aws_iam_role_policy.this.policy).Statement == [
       {
-        Sid    = "RotateItsSecret"
+        Sid    = "RotateItsSecrets"
         Effect = "Allow"
         Action = [
           "secretsmanager:DescribeSecret",
@@ -172,7 +178,7 @@ run "iam_policy_grants_the_secrets_discovery_own_logs_and_network_interfaces" {
           "secretsmanager:UpdateSecretVersionStage",
           "secretsmanager:ListSecretVersionIds",
         ]
-        Resource = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????"
+        Resource = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????"]
       },
       {
         Sid      = "ReadDefaultProvisionPasswords"
@@ -213,11 +219,13 @@ run "secret_policies_deny_everyone_but_the_function_applications_and_admins" {
   command = plan
 
   variables {
-    application_role_arns = ["arn:aws:iam::111122223333:role/shop-app"]
+    users = {
+      app = { username = "app", secret_name = "app/mysql", application_role_arns = ["arn:aws:iam::111122223333:role/shop-app"] }
+    }
   }
 
   assert {
-    condition = jsondecode(aws_secretsmanager_secret_policy.this.policy).Statement == [
+    condition = jsondecode(aws_secretsmanager_secret_policy.this["app"].policy).Statement == [
       {
         Sid       = "OnlyTheFunctionApplicationsAndAdminsRead"
         Effect    = "Deny"
@@ -257,7 +265,7 @@ run "secret_policies_deny_everyone_but_the_function_applications_and_admins" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_policy.this.block_public_policy && aws_secretsmanager_secret_policy.provision.block_public_policy
+    condition     = aws_secretsmanager_secret_policy.this["app"].block_public_policy && aws_secretsmanager_secret_policy.provision.block_public_policy
     error_message = "Both policies must be attached with block_public_policy."
   }
 
@@ -382,7 +390,7 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.this.kms_key_id == var.kms_key_arn && aws_secretsmanager_secret.provision.kms_key_id == var.kms_key_arn && aws_lambda_function.this.kms_key_arn == var.lambda_kms_key_arn
+    condition     = aws_secretsmanager_secret.this["app"].kms_key_id == var.kms_key_arn && aws_secretsmanager_secret.provision.kms_key_id == var.kms_key_arn && aws_lambda_function.this.kms_key_arn == var.lambda_kms_key_arn
     error_message = "The secrets and the environment must be encrypted with the given keys."
   }
 
@@ -407,7 +415,7 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == "cron(0 4 ? * TUE *)" && aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == null && aws_secretsmanager_secret_rotation.this.rotation_rules[0].duration == "3h"
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].schedule_expression == "cron(0 4 ? * TUE *)" && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days == null && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].duration == "3h"
     error_message = "A schedule expression and window must replace the days."
   }
 
@@ -474,7 +482,7 @@ run "rotation_days_are_passed_on" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 7 && aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == null
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days == 7 && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].schedule_expression == null
     error_message = "rotation_rules.automatically_after_days must be passed on."
   }
 }
@@ -533,7 +541,140 @@ run "admin_wildcards_match_the_terraform_role" {
   }
 
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_policy.this.policy).Statement[2].Condition.ArnNotLike["aws:PrincipalArn"] == ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
+    condition     = jsondecode(aws_secretsmanager_secret_policy.this["app"].policy).Statement[2].Condition.ArnNotLike["aws:PrincipalArn"] == ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
     error_message = "An admin given with a wildcard must be kept as written (ArnNotLike matches it)."
   }
+}
+
+run "several_users_share_one_function" {
+  command = plan
+
+  variables {
+    users = {
+      app = {
+        username              = "app"
+        secret_name           = "app/mysql"
+        application_role_arns = ["arn:aws:iam::111122223333:role/shop-app"]
+      }
+      reporting = {
+        username               = "reporting"
+        secret_name            = "shop/mysql/reporting"
+        secret_description     = "Read-only user of the reports"
+        rotation_rules         = { schedule_expression = "cron(0 5 ? * SUN *)", duration = "2h" }
+        password_length        = 48
+        password_exclude_chars = "%"
+        application_role_arns  = ["arn:aws:iam::111122223333:role/shop-reports"]
+        replica_regions        = [{ region = "eu-central-1", kms_key_arn = "arn:aws:kms:eu-central-1:111122223333:key/abcd" }, { region = "us-east-1" }]
+      }
+    }
+    default_provision_passwords = { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+  }
+
+  override_resource {
+    override_during = plan
+    target          = aws_secretsmanager_secret.this["reporting"]
+    values = {
+      arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr"
+      id  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr"
+    }
+  }
+
+  assert {
+    condition = jsondecode(aws_lambda_function.this.environment[0].variables["SECRETS"]) == [
+      { user = "app", secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf" },
+      { user = "reporting", secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr", passwordLength = 48, passwordExcludeChars = "%" },
+    ]
+    error_message = "SECRETS must list every user with its secret, and a user's own password settings."
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.this.environment[0].variables["SECRETS"]) < 1024
+    error_message = "Two users must take a small part of the 4 KB environment."
+  }
+
+  assert {
+    condition     = keys(aws_secretsmanager_secret.this) == ["app", "reporting"] && aws_secretsmanager_secret.this["reporting"].name == "shop/mysql/reporting" && aws_secretsmanager_secret.this["reporting"].description == "Read-only user of the reports" && strcontains(aws_secretsmanager_secret.this["app"].description, "MySQL user app")
+    error_message = "Each user must get its own secret, named and described."
+  }
+
+  assert {
+    condition     = toset([for replica in aws_secretsmanager_secret.this["reporting"].replica : replica.region]) == toset(["eu-central-1", "us-east-1"]) && contains([for replica in aws_secretsmanager_secret.this["reporting"].replica : replica.kms_key_id], "arn:aws:kms:eu-central-1:111122223333:key/abcd") && length(aws_secretsmanager_secret.this["app"].replica) == 0
+    error_message = "Replica regions (with their keys) must be set on that user's secret only."
+  }
+
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_version.this["reporting"].secret_string) == { username = "reporting", password = "Provision-Password-2" } && jsondecode(aws_secretsmanager_secret_version.provision.secret_string) == { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+    error_message = "Each secret must start from its user's DPP, and the provision secret must hold every DPP by user."
+  }
+
+  assert {
+    condition     = [aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days, aws_secretsmanager_secret_rotation.this["reporting"].rotation_rules[0].schedule_expression, aws_secretsmanager_secret_rotation.this["reporting"].rotation_rules[0].duration] == [30, "cron(0 5 ? * SUN *)", "2h"]
+    error_message = "Each user must rotate on its own schedule, the module's by default."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.secrets_manager["reporting"].source_arn == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr" && aws_lambda_permission.secrets_manager["reporting"].qualifier == "rotation" && aws_lambda_permission.secrets_manager["app"].statement_id != aws_lambda_permission.secrets_manager["reporting"].statement_id
+    error_message = "Secrets Manager must get one permission per secret, each for that secret."
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_secretsmanager_secret_policy.this["reporting"].policy).Statement[0].Condition.ArnNotLike["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/shop-reports") && !contains(jsondecode(aws_secretsmanager_secret_policy.this["reporting"].policy).Statement[0].Condition.ArnNotLike["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/shop-app")
+    error_message = "A user's secret must be readable by its own application roles, not the other users'."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-??????"]
+    error_message = "The role must rotate every user's secret, and no other."
+  }
+
+  assert {
+    condition     = strcontains(aws_lambda_function.this.description, "app, reporting")
+    error_message = "The function's description must name its users."
+  }
+}
+
+run "aurora_clusters_are_discovered" {
+  command = plan
+
+  variables {
+    db_engines = ["aurora-mysql", "mysql"]
+  }
+
+  assert {
+    condition = [for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement if statement.Sid == "DiscoverClusters"] == [{
+      Sid      = "DiscoverClusters"
+      Effect   = "Allow"
+      Action   = "rds:DescribeDBClusters"
+      Resource = "arn:aws:rds:eu-west-1:111122223333:cluster:*"
+    }]
+    error_message = "With aurora-mysql, the role must describe the account's clusters."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["DB_ENGINES"] == "aurora-mysql,mysql"
+    error_message = "aurora-mysql must reach DB_ENGINES."
+  }
+}
+
+run "refuses_a_replica_in_the_secrets_own_region" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", replica_regions = [{ region = "eu-west-1" }] }
+    }
+  }
+
+  expect_failures = [aws_secretsmanager_secret.this]
+}
+
+run "refuses_an_environment_over_4_kb" {
+  command = plan
+
+  variables {
+    users                       = { for index in range(20) : "user-${index}" => { username = "user${index}", secret_name = "${join("", [for n in range(25) : "long/"])}secret-${index}" } }
+    default_provision_passwords = { for index in range(20) : "user-${index}" => "Provision-Password-${index}" }
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }

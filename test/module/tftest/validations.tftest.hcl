@@ -86,6 +86,17 @@ run "rejects_timeout_above_lambda_maximum" {
   expect_failures = [var.timeout]
 }
 
+run "rejects_timeout_shorter_than_the_replication_wait" {
+  command = plan
+
+  variables {
+    timeout             = 20
+    replication_wait_ms = 30000
+  }
+
+  expect_failures = [var.timeout]
+}
+
 run "rejects_memory_size_below_lambda_minimum" {
   command = plan
 
@@ -186,11 +197,11 @@ run "rejects_rds_https_proxy_without_cidrs" {
   expect_failures = [var.rds_https_proxy]
 }
 
-run "rejects_db_engines_uppercase_engine" {
+run "rejects_db_engines_unknown_engine" {
   command = plan
 
   variables {
-    db_engines = ["MySQL"]
+    db_engines = ["postgres"]
   }
 
   expect_failures = [var.db_engines]
@@ -306,34 +317,233 @@ run "rejects_query_timeout_ms_below_100_ms" {
   expect_failures = [var.query_timeout_ms]
 }
 
-run "rejects_secret_name_with_spaces" {
+run "rejects_replication_wait_ms_above_ten_minutes" {
   command = plan
 
   variables {
-    secret_name = "app mysql"
+    replication_wait_ms = 600001
+    timeout             = 900
   }
 
-  expect_failures = [var.secret_name]
+  expect_failures = [var.replication_wait_ms]
 }
 
-run "rejects_username_longer_than_mysql_allows" {
+run "rejects_secret_replication_wait_ms_negative" {
   command = plan
 
   variables {
-    username = "a_user_name_longer_than_32_chars_x"
+    secret_replication_wait_ms = -1
   }
 
-  expect_failures = [var.username]
+  expect_failures = [var.secret_replication_wait_ms]
 }
 
-run "rejects_default_provision_password_shorter_than_8" {
+run "rejects_users_more_than_20" {
   command = plan
 
   variables {
-    default_provision_password = "short"
+    users                       = { for index in range(21) : "user-${index}" => { username = "user${index}", secret_name = "shop/mysql/user-${index}" } }
+    default_provision_passwords = { for index in range(21) : "user-${index}" => "Provision-Password-${index}" }
   }
 
-  expect_failures = [var.default_provision_password]
+  expect_failures = [var.users]
+}
+
+run "rejects_users_key_with_a_space" {
+  command = plan
+
+  variables {
+    users = {
+      "read only" = { username = "reader", secret_name = "app/mysql" }
+    }
+    default_provision_passwords = { "read only" = "Provision-Password-1" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_secret_name_with_spaces" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app mysql" }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_sharing_a_secret" {
+  command = plan
+
+  variables {
+    users = {
+      app       = { username = "app", secret_name = "app/mysql" }
+      reporting = { username = "reporting", secret_name = "app/mysql" }
+    }
+    default_provision_passwords = { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_username_longer_than_mysql_allows" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "a_user_name_longer_than_32_chars_x", secret_name = "app/mysql" }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_sharing_a_username" {
+  command = plan
+
+  variables {
+    users = {
+      app       = { username = "app", secret_name = "app/mysql" }
+      reporting = { username = "app", secret_name = "shop/mysql/reporting" }
+    }
+    default_provision_passwords = { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_rotation_rules_with_days_and_a_schedule" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", rotation_rules = { automatically_after_days = 7, schedule_expression = "rate(7 days)" } }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_rotation_rules_days_of_zero" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", rotation_rules = { automatically_after_days = 0 } }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_rotation_rules_schedule_not_rate_or_cron" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", rotation_rules = { schedule_expression = "weekly" } }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_rotation_rules_duration_of_minutes" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", rotation_rules = { duration = "90m" } }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_password_length_above_128" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", password_length = 129 }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_password_exclude_chars_empty" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", password_exclude_chars = "" }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_application_role_arns_every_role" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", application_role_arns = ["arn:aws:iam::111122223333:role/*"] }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_replica_regions_twice_the_same" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", replica_regions = [{ region = "eu-central-1" }, { region = "eu-central-1" }] }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_replica_kms_key_in_another_region" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", replica_regions = [{ region = "eu-central-1", kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/abcd" }] }
+    }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_default_provision_passwords_missing_a_user" {
+  command = plan
+
+  variables {
+    users = {
+      app       = { username = "app", secret_name = "app/mysql" }
+      reporting = { username = "reporting", secret_name = "shop/mysql/reporting" }
+    }
+    default_provision_passwords = { app = "Provision-Password-1" }
+  }
+
+  expect_failures = [var.default_provision_passwords]
+}
+
+run "rejects_default_provision_passwords_shorter_than_8" {
+  command = plan
+
+  variables {
+    default_provision_passwords = { app = "short" }
+  }
+
+  expect_failures = [var.default_provision_passwords]
 }
 
 run "rejects_kms_key_arn_alias" {
@@ -394,16 +604,6 @@ run "rejects_secret_admin_role_arns_every_role" {
   }
 
   expect_failures = [var.secret_admin_role_arns]
-}
-
-run "rejects_application_role_arns_role_name_without_arn" {
-  command = plan
-
-  variables {
-    application_role_arns = ["shop-app"]
-  }
-
-  expect_failures = [var.application_role_arns]
 }
 
 run "rejects_stale_pending_minutes_above_a_week" {
