@@ -130,3 +130,39 @@ resource "aws_iam_role_policy" "this" {
     )
   })
 }
+
+# Reading the administrator's credentials (alternating-users, and reset and heal under either
+# strategy): exactly the secrets named, and their keys through Secrets Manager for them only. A
+# policy of its own, on which neither the function nor the rotations depend: RDS-managed master
+# secrets exist only once the instances do, and the instances are created after rotation_ready.
+resource "aws_iam_role_policy" "administrator" {
+  count = local.create_administrator_access ? 1 : 0
+
+  name = "administrator-credentials"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "ReadAdministratorSecrets"
+          Effect   = "Allow"
+          Action   = "secretsmanager:GetSecretValue"
+          Resource = local.administrator_secret_arns
+        },
+      ],
+      length(local.administrator_key_arns) > 0 ? [
+        {
+          Sid      = "DecryptAdministratorSecrets"
+          Effect   = "Allow"
+          Action   = "kms:Decrypt"
+          Resource = local.administrator_key_arns
+          Condition = {
+            StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.${local.dns_suffix}" }
+            StringLike   = { "kms:EncryptionContext:SecretARN" = local.administrator_secret_arns }
+          }
+        },
+      ] : [],
+    )
+  })
+}

@@ -44,8 +44,16 @@ locals {
   create_secret_key_use       = var.kms_key_arn != null
   create_lambda_key_use       = var.lambda_kms_key_arn != null
   create_code_signing_config  = length(var.code_signing_profile_version_arns) > 0
+  create_administrator_access = var.admin_secret_arn != null || var.use_rds_managed_master_secrets
   code_signing_config_arn     = local.create_code_signing_config ? aws_lambda_code_signing_config.this[0].arn : var.code_signing_config_arn
   terraform_principal_arn     = data.aws_iam_session_context.current.issuer_arn
+
+  # The administrator secrets the function may read: the one given, or exactly the RDS-managed master
+  # secrets listed, with their keys.
+  administrator_secret_arns = var.admin_secret_arn != null ? [var.admin_secret_arn] : [for secret in var.rds_master_secrets : secret.secret_arn]
+  administrator_key_arns = var.admin_secret_arn != null ? compact([var.admin_secret_kms_key_arn]) : distinct(compact([
+    for secret in var.rds_master_secrets : secret.kms_key_arn
+  ]))
   terraform_principal_checked = startswith(local.terraform_principal_arn, "${local.arn_prefix}:iam::")
 
   # The admin ARNs may hold IAM wildcards (`*`, `?`); as regular expressions they tell whether the
@@ -61,13 +69,14 @@ locals {
   proxy_url_parts = local.create_rds_https_proxy ? regex("^(https?)://[^:/]+(?::([0-9]+))?", var.rds_https_proxy.url) : null
   proxy_port      = local.create_rds_https_proxy ? tonumber(coalesce(local.proxy_url_parts[1], local.proxy_url_parts[0] == "https" ? "443" : "80")) : null
 
-  # One SECRETS entry per user. A user's password settings appear only where they differ from the
-  # module's (PASSWORD_LENGTH, PASSWORD_EXCLUDE_CHARS), which keeps the environment well under
-  # Lambda's 4 KB.
+  # One SECRETS entry per user. A user's password settings and strategy appear only where the user
+  # gives its own (else PASSWORD_LENGTH, PASSWORD_EXCLUDE_CHARS, ROTATION_STRATEGY apply), which
+  # keeps the environment well under Lambda's 4 KB.
   secret_entry_settings = {
     for key, user in var.users : key => merge(
       user.password_length == null ? {} : { passwordLength = user.password_length },
       user.password_exclude_chars == null ? {} : { passwordExcludeChars = user.password_exclude_chars },
+      user.rotation_strategy == null ? {} : { strategy = user.rotation_strategy },
     )
   }
   secrets_json = jsonencode([
@@ -101,6 +110,9 @@ locals {
       DB_TLS_CA_FILE             = var.db_tls_ca_file
       PASSWORD_LENGTH            = tostring(var.password_length)
       PASSWORD_EXCLUDE_CHARS     = var.password_exclude_chars
+      ROTATION_STRATEGY          = var.rotation_strategy
+      ALTERNATING_USER_SUFFIX    = var.alternating_user_suffix
+      ADMIN_SECRET_ID            = var.admin_secret_arn
       STALE_PENDING_MINUTES      = tostring(var.stale_pending_minutes)
       RDS_HTTPS_PROXY            = try(var.rds_https_proxy.url, null)
       LOG_LEVEL                  = var.log_level

@@ -411,7 +411,7 @@ variable "secret_replication_wait_ms" {
 ################################################################################
 
 variable "users" {
-  description = "The MySQL users the function rotates, by entry name (`user` in `SECRETS`: 1 to 64 letters, digits, `_`, `.`, `-`). Each has its own secret holding `{\"username\", \"password\"}`. `username` is the MySQL user, the same on every instance (at most 32 characters when `db_engines` includes `mysql` or `aurora-mysql`, 80 with `mariadb` alone). `rotation_rules`, `password_length` and `password_exclude_chars` replace the module's for this user. `application_role_arns` are the application's roles that read this secret (nobody else does but the function and the admins). `replica_regions` replicate the secret to other regions, each with an optional KMS key there."
+  description = "The MySQL users the function rotates, by entry name (`user` in `SECRETS`: 1 to 64 letters, digits, `_`, `.`, `-`). Each has its own secret holding `{\"username\", \"password\"}`. `username` is the MySQL user, the same on every instance (at most 32 characters when `db_engines` includes `mysql` or `aurora-mysql`, 80 with `mariadb` alone, `alternating_user_suffix` included under `alternating-users`). `rotation_strategy`, `rotation_rules`, `password_length` and `password_exclude_chars` replace the module's for this user. `application_role_arns` are the application's roles that read this secret (nobody else does but the function and the admins). `replica_regions` replicate the secret to other regions, each with an optional KMS key there."
   type = map(object({
     username           = string
     secret_name        = string
@@ -421,6 +421,7 @@ variable "users" {
       duration                 = optional(string)
       schedule_expression      = optional(string)
     }))
+    rotation_strategy      = optional(string)
     password_length        = optional(number)
     password_exclude_chars = optional(string)
     application_role_arns  = optional(list(string), [])
@@ -452,13 +453,18 @@ variable "users" {
   }
 
   validation {
-    condition     = alltrue([for user in values(var.users) : length(user.username) >= 1 && length(user.username) <= (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])
-    error_message = "users.*.username must be 1 to ${length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? "32 characters (MySQL's limit; db_engines includes mysql or aurora-mysql)" : "80 characters (MariaDB's limit)"}: ${join(", ", [for key, user in var.users : "users.${key}" if length(user.username) < 1 || length(user.username) > (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])}."
+    condition     = alltrue([for user in values(var.users) : length(user.username) >= 1 && length("${user.username}${coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? var.alternating_user_suffix : ""}") <= (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])
+    error_message = "User names must fit the engine's limit, ${length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? "32 characters for mysql and aurora-mysql" : "80 characters for mariadb"}, with the suffix ${jsonencode(var.alternating_user_suffix)} under alternating-users: ${join("; ", [for key, user in var.users : "users.${key}.username ${jsonencode(user.username)} ${coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? "plus ${jsonencode(var.alternating_user_suffix)} " : ""}makes ${length("${user.username}${coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? var.alternating_user_suffix : ""}")}" if length(user.username) < 1 || length("${user.username}${coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? var.alternating_user_suffix : ""}") > (length(setintersection(var.db_engines, ["mysql", "aurora-mysql"])) > 0 ? 32 : 80)])}. Shorten the name or alternating_user_suffix."
   }
 
   validation {
-    condition     = length(distinct([for user in values(var.users) : user.username])) == length(var.users)
-    error_message = "users.*.username must all differ: two secrets for one MySQL user would undo each other's rotations."
+    condition     = length(distinct(flatten([for user in values(var.users) : coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? [user.username, "${user.username}${var.alternating_user_suffix}"] : [user.username]]))) == length(flatten([for user in values(var.users) : coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users" ? [1, 2] : [1]]))
+    error_message = "users.*.username must all differ, their alternating-users clones included: two secrets for one MySQL user would undo each other's rotations."
+  }
+
+  validation {
+    condition     = alltrue([for user in values(var.users) : user.rotation_strategy == null || contains(["single-user", "alternating-users"], coalesce(user.rotation_strategy, "-"))])
+    error_message = "users.*.rotation_strategy must be single-user or alternating-users."
   }
 
   validation {
@@ -594,6 +600,103 @@ variable "lambda_kms_key_arn" {
   validation {
     condition     = var.lambda_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.lambda_kms_key_arn))
     error_message = "lambda_kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
+  }
+}
+
+################################################################################
+# Strategy and administrator credentials
+################################################################################
+
+variable "rotation_strategy" {
+  description = "How passwords change, for the users that give no `rotation_strategy` (`ROTATION_STRATEGY`): `single-user` (each user changes its own password; logins with the old one are refused from setSecret to finishSecret) or `alternating-users` (an administrator sets the password of the user's clone, `<username><alternating_user_suffix>`, with the user's grants, and the secret alternates between the two: the previous credentials keep working until the next rotation). `alternating-users` needs `admin_secret_arn` or `use_rds_managed_master_secrets`."
+  type        = string
+  default     = "single-user"
+  nullable    = false
+
+  validation {
+    condition     = contains(["single-user", "alternating-users"], var.rotation_strategy)
+    error_message = "rotation_strategy must be single-user or alternating-users."
+  }
+}
+
+variable "alternating_user_suffix" {
+  description = "Suffix of the second user of `alternating-users` (`ALTERNATING_USER_SUFFIX`): `app` alternates with `app_clone`."
+  type        = string
+  default     = "_clone"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_$]{1,16}$", var.alternating_user_suffix))
+    error_message = "alternating_user_suffix must be 1 to 16 letters, digits, _ or $."
+  }
+}
+
+variable "admin_secret_arn" {
+  description = "ARN of a secret `{\"username\", \"password\"}` of an administrator present on every instance (`ADMIN_SECRET_ID`), who may create users and grant. Used by `alternating-users`, and by the `reset` and `heal` actions under either strategy. The role may read this secret and no other administrator's."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.admin_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$", var.admin_secret_arn))
+    error_message = "admin_secret_arn must be the full ARN of a secret, ending in its six random characters, such as arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf."
+  }
+
+  validation {
+    condition     = var.admin_secret_arn == null || !var.use_rds_managed_master_secrets
+    error_message = "Give admin_secret_arn or use_rds_managed_master_secrets, not both: the function would use the administrator secret everywhere."
+  }
+
+  validation {
+    condition     = var.admin_secret_arn != null || var.use_rds_managed_master_secrets || alltrue([for user in values(var.users) : coalesce(user.rotation_strategy, var.rotation_strategy) == "single-user"])
+    error_message = "alternating-users needs administrator credentials, for ${join(", ", [for key, user in var.users : "users.${key}" if coalesce(user.rotation_strategy, var.rotation_strategy) == "alternating-users"])}: set admin_secret_arn (one administrator secret for every instance) or use_rds_managed_master_secrets = true (each instance's RDS-managed master secret)."
+  }
+}
+
+variable "admin_secret_kms_key_arn" {
+  description = "Customer managed KMS key of `admin_secret_arn`, if it has one; the role may decrypt with it through Secrets Manager, for that secret only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.admin_secret_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.admin_secret_kms_key_arn))
+    error_message = "admin_secret_kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-west-1:111122223333:key/...."
+  }
+
+  validation {
+    condition     = var.admin_secret_kms_key_arn == null || var.admin_secret_arn != null
+    error_message = "admin_secret_kms_key_arn is the key of admin_secret_arn: give admin_secret_arn too."
+  }
+}
+
+variable "use_rds_managed_master_secrets" {
+  description = "Use each instance's (or Aurora cluster's) RDS-managed master secret (`manage_master_user_password`) as the administrator, found by the function in `DescribeDBInstances`. List those secrets in `rds_master_secrets` so that the role reads exactly them."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !var.use_rds_managed_master_secrets || length(var.db_endpoints) == 0
+    error_message = "use_rds_managed_master_secrets needs RDS: servers in db_endpoints have no RDS-managed master secret. Give admin_secret_arn instead."
+  }
+}
+
+variable "rds_master_secrets" {
+  description = "With `use_rds_managed_master_secrets`: each instance's master secret ARN and its KMS key ARN (`master_user_secret[0].secret_arn` and `.kms_key_id` of `aws_db_instance` or `aws_rds_cluster`). The role may read these secrets, and decrypt with these keys through Secrets Manager for them, and nothing else."
+  type = list(object({
+    secret_arn  = string
+    kms_key_arn = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = var.use_rds_managed_master_secrets == (length(var.rds_master_secrets) > 0)
+    error_message = "rds_master_secrets goes with use_rds_managed_master_secrets = true, and that needs rds_master_secrets: list the instances' master secrets so that the role may read exactly them."
+  }
+
+  validation {
+    condition     = alltrue([for secret in var.rds_master_secrets : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@!-]+-[A-Za-z0-9]{6}$", secret.secret_arn)) && (secret.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", secret.kms_key_arn)))])
+    error_message = "rds_master_secrets must hold full secret ARNs (ending in their six random characters) and KMS key ARNs."
   }
 }
 

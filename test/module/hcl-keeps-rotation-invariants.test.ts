@@ -104,9 +104,20 @@ describe('the module HCL', () => {
     expect(fn.publish).toBe(true);
   });
 
-  it('gives the role one inline policy and no managed policy', () => {
+  it('gives the role inline policies only: its own and, apart, the administrator credentials', () => {
     expect(hcl.resource?.aws_iam_role_policy_attachment).toBeUndefined();
-    expect(Object.keys(hcl.resource?.aws_iam_role_policy ?? {})).toEqual(['this']);
+    expect(Object.keys(hcl.resource?.aws_iam_role_policy ?? {}).sort()).toEqual(['administrator', 'this']);
+  });
+
+  it('lets neither the function nor the rotations wait for the administrator policy (RDS master secrets exist only after rotation_ready)', () => {
+    const waits = [
+      resource(hcl, 'aws_lambda_function', 'this').depends_on,
+      resource(hcl, 'aws_secretsmanager_secret_rotation', 'this').depends_on,
+      resource(hcl, 'time_sleep', 'initial_rotation').depends_on,
+    ];
+    for (const dependsOn of waits) {
+      expect(JSON.stringify(dependsOn)).not.toContain('aws_iam_role_policy.administrator');
+    }
   });
 
   it('keeps every password out of the function environment', async () => {

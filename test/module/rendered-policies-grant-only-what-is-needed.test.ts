@@ -22,6 +22,7 @@ const otherSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secret:o
 const functionArn = `arn:aws:lambda:${motoRegion}:${account}:function:shop-rotation`;
 const functionRole = `arn:aws:iam::${account}:role/shop-rotation`;
 const reportingSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secret:shop/mysql/reporting-StUvWx`;
+const adminSecretArn = `arn:aws:secretsmanager:${motoRegion}:${account}:secret:shop/mysql/admin-AbCdEf`;
 const appRole = `arn:aws:iam::${account}:role/shop-app`;
 const reportsRole = `arn:aws:iam::${account}:role/shop-reports`;
 const adminRole = `arn:aws:iam::${account}:role/shop-admin`;
@@ -45,6 +46,7 @@ describe('rendered policies', () => {
   let moto: Moto;
   let workspace: ReturnType<typeof temporaryDir>;
   let rolePolicy: unknown;
+  let administratorPolicy: unknown;
   let secretPolicy: unknown;
   let reportingSecretPolicy: unknown;
   let provisionPolicy: unknown;
@@ -84,6 +86,7 @@ describe('rendered policies', () => {
         lambda_kms_key_arn: lambdaKmsKeyArn,
         secret_admin_role_arns: [adminRole],
         manual_invoke_principals: [dbaBackendRole],
+        admin_secret_arn: adminSecretArn,
       }),
       planValues(bucketDir, {
         bucket_name: bucketName,
@@ -93,6 +96,7 @@ describe('rendered policies', () => {
       }),
     ]);
     rolePolicy = policyOf(resources, 'aws_iam_role_policy.this');
+    administratorPolicy = policyOf(resources, 'aws_iam_role_policy.administrator[0]');
     secretPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.this["app"]');
     reportingSecretPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.this["reporting"]');
     provisionPolicy = policyOf(resources, 'aws_secretsmanager_secret_policy.provision');
@@ -157,6 +161,24 @@ describe('rendered policies', () => {
       ]) {
         expect(await functionMay(action, secretArn, secretPolicy), action).not.toBe('Allowed');
       }
+    });
+
+    it('reads exactly the administrator secret it is given', async () => {
+      const withAdministrator = (resource: string) =>
+        simulate({
+          principal: functionRole,
+          action: 'secretsmanager:GetSecretValue',
+          resource,
+          accountId: account,
+          identityPolicies: [rolePolicy, administratorPolicy],
+        });
+      expect(await withAdministrator(adminSecretArn)).toBe('Allowed');
+      expect(
+        await withAdministrator(
+          `arn:aws:secretsmanager:${motoRegion}:${account}:secret:rds!db-0a1b2c3d-AbCdEf`,
+        ),
+      ).toBe('ImplicitlyDenied');
+      expect(await withAdministrator(otherSecretArn)).toBe('ImplicitlyDenied');
     });
 
     it('discovers instances but cannot change them', async () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
@@ -62,5 +62,36 @@ describe('terraform test of the input validations, on variables.tf alone', () =>
 
   it('rejects every invalid input at its variable (validations.tftest.hcl)', async () => {
     await terraformTest(workspace.dir, 'validations.tftest.hcl');
+  });
+
+  it('says which user name is too long with its alternating-users clone, and by how much', async () => {
+    writeFileSync(
+      join(workspace.dir, 'long-clone.tfvars.json'),
+      JSON.stringify({
+        users: {
+          app: {
+            username: 'application_user_of_thirty_chr',
+            secret_name: 'shop/mysql/app',
+            rotation_strategy: 'alternating-users',
+          },
+        },
+        admin_secret_arn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf',
+      }),
+    );
+    const result = await terraform(
+      [
+        'plan',
+        '-no-color',
+        '-input=false',
+        '-var-file=tftest/common.tfvars',
+        '-var-file=long-clone.tfvars.json',
+      ],
+      workspace.dir,
+      { allowFailure: true },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.replace(/[│\s]+/g, ' ')).toContain(
+      'User names must fit the engine\'s limit, 32 characters for mysql and aurora-mysql, with the suffix "_clone" under alternating-users: users.app.username "application_user_of_thirty_chr" plus "_clone" makes 36. Shorten the name or alternating_user_suffix.',
+    );
   });
 });

@@ -49,6 +49,8 @@ run "defaults_render_the_function_contract" {
       DB_DISCOVER_ALL            = "false"
       DB_SKIP_UNAVAILABLE        = "false"
       PASSWORD_LENGTH            = "32"
+      ROTATION_STRATEGY          = "single-user"
+      ALTERNATING_USER_SUFFIX    = "_clone"
       STALE_PENDING_MINUTES      = "60"
       LOG_LEVEL                  = "INFO"
     })
@@ -150,6 +152,11 @@ run "defaults_render_the_function_contract" {
   assert {
     condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_cloudwatch_event_rule.rotation_failed) == 0 && length(aws_cloudwatch_event_target.rotation_failed) == 0
     error_message = "Without a topic there is no alerting."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy.administrator) == 0
+    error_message = "Without administrator credentials, the role reads no administrator secret."
   }
 }
 
@@ -677,4 +684,90 @@ run "refuses_an_environment_over_4_kb" {
   }
 
   expect_failures = [aws_lambda_function.this]
+}
+
+run "alternating_users_read_exactly_the_administrator_secret" {
+  command = plan
+
+  variables {
+    users = {
+      app       = { username = "app", secret_name = "app/mysql" }
+      reporting = { username = "reporting", secret_name = "shop/mysql/reporting", rotation_strategy = "single-user" }
+    }
+    default_provision_passwords = { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+    rotation_strategy           = "alternating-users"
+    alternating_user_suffix     = "_b"
+    admin_secret_arn            = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"
+    admin_secret_kms_key_arn    = "arn:aws:kms:eu-west-1:111122223333:key/9999abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  override_resource {
+    override_during = plan
+    target          = aws_secretsmanager_secret.this["reporting"]
+    values = {
+      arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr"
+      id  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr"
+    }
+  }
+
+  assert {
+    condition     = [for name in ["ROTATION_STRATEGY", "ALTERNATING_USER_SUFFIX", "ADMIN_SECRET_ID"] : aws_lambda_function.this.environment[0].variables[name]] == ["alternating-users", "_b", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"]
+    error_message = "The strategy, the suffix and the administrator secret must reach the function."
+  }
+
+  assert {
+    condition     = [for entry in jsondecode(aws_lambda_function.this.environment[0].variables["SECRETS"]) : lookup(entry, "strategy", "module default")] == ["module default", "single-user"]
+    error_message = "A user's own strategy must be in its SECRETS entry, and only there."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.administrator[0].policy).Statement == [
+      {
+        Sid      = "ReadAdministratorSecrets"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"]
+      },
+      {
+        Sid      = "DecryptAdministratorSecrets"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = ["arn:aws:kms:eu-west-1:111122223333:key/9999abcd-12ab-34cd-56ef-1234567890ab"]
+        Condition = {
+          StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:SecretARN" = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"] }
+        }
+      },
+    ]
+    error_message = "The role must read exactly the administrator secret, and decrypt it through Secrets Manager only."
+  }
+}
+
+run "rds_managed_master_secrets_are_read_exactly" {
+  command = plan
+
+  variables {
+    rotation_strategy              = "alternating-users"
+    use_rds_managed_master_secrets = true
+    rds_master_secrets = [
+      { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0a1b-AbCdEf", kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/aaaa" },
+      { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-2c3d-GhIjKl", kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/aaaa" },
+      { secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-4e5f-MnOpQr" },
+    ]
+  }
+
+  assert {
+    condition     = !contains(keys(aws_lambda_function.this.environment[0].variables), "ADMIN_SECRET_ID") && aws_lambda_function.this.environment[0].variables["ROTATION_STRATEGY"] == "alternating-users"
+    error_message = "With RDS-managed master secrets, the function must find the administrator per instance (no ADMIN_SECRET_ID)."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.administrator[0].policy).Statement[0].Resource == ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0a1b-AbCdEf", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-2c3d-GhIjKl", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!cluster-4e5f-MnOpQr"]
+    error_message = "The role must read exactly the listed master secrets."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.administrator[0].policy).Statement[1].Resource == ["arn:aws:kms:eu-west-1:111122223333:key/aaaa"] && length(jsondecode(aws_iam_role_policy.administrator[0].policy).Statement[1].Condition.StringLike["kms:EncryptionContext:SecretARN"]) == 3
+    error_message = "The role must decrypt with the master secrets' keys (each once), for those secrets only."
+  }
 }

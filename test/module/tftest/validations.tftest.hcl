@@ -388,13 +388,14 @@ run "rejects_users_sharing_a_secret" {
   expect_failures = [var.users]
 }
 
-run "rejects_users_username_longer_than_mysql_allows" {
+run "rejects_users_username_whose_clone_is_longer_than_mysql_allows" {
   command = plan
 
   variables {
     users = {
-      app = { username = "a_user_name_longer_than_32_chars_x", secret_name = "app/mysql" }
+      app = { username = "application_user_of_thirty_chr", secret_name = "app/mysql", rotation_strategy = "alternating-users" }
     }
+    admin_secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"
   }
 
   expect_failures = [var.users]
@@ -409,6 +410,18 @@ run "rejects_users_sharing_a_username" {
       reporting = { username = "app", secret_name = "shop/mysql/reporting" }
     }
     default_provision_passwords = { app = "Provision-Password-1", reporting = "Provision-Password-2" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_rotation_strategy_unknown" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", rotation_strategy = "dual" }
+    }
   }
 
   expect_failures = [var.users]
@@ -564,6 +577,113 @@ run "rejects_lambda_kms_key_arn_alias" {
   }
 
   expect_failures = [var.lambda_kms_key_arn]
+}
+
+run "rejects_rotation_strategy_unknown" {
+  command = plan
+
+  variables {
+    rotation_strategy = "multi-user"
+  }
+
+  expect_failures = [var.rotation_strategy]
+}
+
+run "rejects_admin_secret_arn_missing_under_alternating_users" {
+  command = plan
+
+  variables {
+    rotation_strategy = "alternating-users"
+  }
+
+  expect_failures = [var.admin_secret_arn]
+}
+
+run "rejects_alternating_user_suffix_with_a_dash" {
+  command = plan
+
+  variables {
+    alternating_user_suffix = "-clone"
+  }
+
+  expect_failures = [var.alternating_user_suffix]
+}
+
+run "rejects_admin_secret_arn_without_its_suffix" {
+  command = plan
+
+  variables {
+    admin_secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin"
+  }
+
+  expect_failures = [var.admin_secret_arn]
+}
+
+run "rejects_admin_secret_arn_with_rds_managed_master_secrets" {
+  command = plan
+
+  variables {
+    admin_secret_arn               = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"
+    use_rds_managed_master_secrets = true
+    rds_master_secrets             = [{ secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0a1b2c3d-AbCdEf" }]
+  }
+
+  expect_failures = [var.admin_secret_arn]
+}
+
+run "rejects_admin_secret_kms_key_arn_alias" {
+  command = plan
+
+  variables {
+    admin_secret_arn         = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/admin-AbCdEf"
+    admin_secret_kms_key_arn = "alias/admin"
+  }
+
+  expect_failures = [var.admin_secret_kms_key_arn]
+}
+
+run "rejects_admin_secret_kms_key_arn_without_the_secret" {
+  command = plan
+
+  variables {
+    admin_secret_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/abcd"
+  }
+
+  expect_failures = [var.admin_secret_kms_key_arn]
+}
+
+run "rejects_use_rds_managed_master_secrets_with_static_endpoints" {
+  command = plan
+
+  variables {
+    use_rds_managed_master_secrets = true
+    rds_master_secrets             = [{ secret_arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-0a1b2c3d-AbCdEf" }]
+    db_tag                         = null
+    db_endpoints                   = ["db1.internal:3306"]
+  }
+
+  expect_failures = [var.use_rds_managed_master_secrets]
+}
+
+run "rejects_rds_master_secrets_missing_with_rds_managed_master_secrets" {
+  command = plan
+
+  variables {
+    use_rds_managed_master_secrets = true
+  }
+
+  expect_failures = [var.rds_master_secrets]
+}
+
+run "rejects_rds_master_secrets_secret_name_without_arn" {
+  command = plan
+
+  variables {
+    use_rds_managed_master_secrets = true
+    rds_master_secrets             = [{ secret_arn = "rds!db-0a1b2c3d" }]
+  }
+
+  expect_failures = [var.rds_master_secrets]
 }
 
 run "rejects_recovery_window_in_days_between_0_and_7" {
