@@ -52,3 +52,8 @@ output "rotation_ready" {
   description = "Known once the initial rotation has had `rotation_wait_duration` to finish: put it in `depends_on` of the RDS instances so they are created after it."
   value       = time_sleep.initial_rotation.id
 }
+
+output "application_policies" {
+  description = "By user, the IAM policy (JSON) an application role needs to read its credentials with the client library: `secretsmanager:GetSecretValue` on that user's secret and its replicas for the `AWSCURRENT` and `AWSPENDING` stages only (the client names the stage), and, when the secret has a customer managed key, `kms:Decrypt` through Secrets Manager for that secret only. Attach it to the roles of the user's `application_role_arns`."
+  value       = local.application_policies
+}

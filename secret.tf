@@ -143,6 +143,44 @@ locals {
     ]
   })
 
+  # What an application role needs to read a user's credentials: the two stages the client library
+  # reads, on the secret and its replicas (same ARN but the region), and the key through Secrets
+  # Manager in those regions, for that secret only.
+  application_policies = { for key, user in var.users : key => jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid    = "ReadCurrentAndPendingCredentials"
+          Effect = "Allow"
+          Action = "secretsmanager:GetSecretValue"
+          Resource = concat([aws_secretsmanager_secret.this[key].arn], [
+            for replica in user.replica_regions : replace(aws_secretsmanager_secret.this[key].arn, ":${local.region}:", ":${replica.region}:")
+          ])
+          Condition = { StringEquals = { "secretsmanager:VersionStage" = ["AWSCURRENT", "AWSPENDING"] } }
+        },
+      ],
+      var.kms_key_arn != null || length(compact([for replica in user.replica_regions : replica.kms_key_arn])) > 0 ? [
+        {
+          Sid      = "DecryptThroughSecretsManager"
+          Effect   = "Allow"
+          Action   = "kms:Decrypt"
+          Resource = compact(concat([var.kms_key_arn], [for replica in user.replica_regions : replica.kms_key_arn]))
+          Condition = {
+            StringEquals = {
+              "kms:ViaService" = [for region in concat([local.region], [for replica in user.replica_regions : replica.region]) : "secretsmanager.${region}.${local.dns_suffix}"]
+            }
+            StringLike = {
+              "kms:EncryptionContext:SecretARN" = concat([aws_secretsmanager_secret.this[key].arn], [
+                for replica in user.replica_regions : replace(aws_secretsmanager_secret.this[key].arn, ":${local.region}:", ":${replica.region}:")
+              ])
+            }
+          }
+        },
+      ] : [],
+    )
+  }) }
+
   admin_precondition_message = "Terraform runs as ${local.terraform_principal_arn}, which secret_admin_role_arns does not match: after this policy it could neither read the secret on the next refresh nor change the policy again. Add that role to secret_admin_role_arns."
 }
 

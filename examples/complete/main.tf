@@ -50,6 +50,13 @@ resource "aws_iam_role" "application" {
   })
 }
 
+# The least the application needs to read its credentials with the client library.
+resource "aws_iam_role_policy" "read_credentials" {
+  name   = "read-mysql-credentials"
+  role   = aws_iam_role.application.id
+  policy = module.password_rotation.application_policies["app"]
+}
+
 resource "aws_db_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.private_subnet_ids

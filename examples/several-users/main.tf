@@ -86,6 +86,19 @@ resource "aws_iam_role" "migrations" {
   })
 }
 
+# Each role may read its own user's credentials, and nothing else.
+resource "aws_iam_role_policy" "read_credentials" {
+  for_each = {
+    app        = aws_iam_role.application.id
+    reporting  = aws_iam_role.reporting.id
+    migrations = aws_iam_role.migrations.id
+  }
+
+  name   = "read-mysql-credentials"
+  role   = each.value
+  policy = module.password_rotation.application_policies[each.key]
+}
+
 resource "aws_db_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.private_subnet_ids

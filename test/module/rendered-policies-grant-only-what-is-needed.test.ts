@@ -36,7 +36,8 @@ const releaseRole = `arn:aws:iam::${bucketOwner}:role/dba-release`;
 const organizationId = 'o-a1b2c3d4e5';
 const releaseObject = `arn:aws:s3:::${bucketName}/mysql-password-rotation/1.0.0/function.zip`;
 
-// What an application role's own policy grants: reading its secret (output application_policy).
+// What an application role's own policy grants: reading its secret (output application_policies is
+// simulated in the-module-applies-and-destroys-cleanly-against-moto.test.ts).
 const applicationIdentityPolicy = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArn }],

@@ -30,6 +30,7 @@ import {
   stopMoto,
   xmlValues,
 } from './moto.ts';
+import { simulate } from './policy-simulation.ts';
 import { motoProviderOverride, stageModule, temporaryDir, terraform } from './terraform.ts';
 
 const bucket = 'dba-function-releases';
@@ -73,6 +74,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   let vpcId: string;
   let subnetId: string;
   let codeSha256: string;
+  let secretArns: Record<string, string>;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -147,7 +149,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
     outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
 
-    const secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
+    secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
     const secretArn = secretArns.app ?? '';
     const reportingSecretArn = secretArns.reporting ?? '';
     const functionArn = outputs.function_arn?.value ?? '';
@@ -306,6 +308,35 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     });
     expect(xmlValues(alarms, 'AlarmName')).toEqual([`${name}-errors`]);
     expect(xmlValues(alarms, 'MetricName')).toEqual(['Errors']);
+  });
+
+  it("gives each application role, with output application_policies, its own user's current and pending credentials and nothing else", async () => {
+    const policies = outputs.application_policies?.value as unknown as Record<string, string>;
+    const appPolicy = JSON.parse(policies.app ?? '{}');
+    const appSecret = secretArns.app ?? '';
+    const reportingSecret = secretArns.reporting ?? '';
+    const appliedPolicy = async (arn: string) =>
+      JSON.parse(
+        (await secrets.send(new GetResourcePolicyCommand({ SecretId: arn }))).ResourcePolicy ?? '{}',
+      );
+    const read = async (resource: string, stage: string) =>
+      simulate({
+        principal: appRole,
+        action: 'secretsmanager:GetSecretValue',
+        resource,
+        accountId: motoAccountId,
+        identityPolicies: [appPolicy],
+        resourcePolicy: await appliedPolicy(resource),
+        context: { 'secretsmanager:VersionStage': stage },
+      });
+    expect(await read(appSecret, 'AWSCURRENT')).toBe('Allowed');
+    expect(await read(appSecret, 'AWSPENDING')).toBe('Allowed');
+    expect(await read(appSecret, 'AWSPREVIOUS')).toBe('ImplicitlyDenied');
+    expect(await read(reportingSecret, 'AWSCURRENT')).not.toBe('Allowed');
+    expect(JSON.parse(policies.reporting ?? '{}').Statement[0].Resource).toEqual([
+      reportingSecret,
+      reportingSecret.replace(`:${motoRegion}:`, `:${replicaRegion}:`),
+    ]);
   });
 
   it('destroys everything it created', async () => {

@@ -158,6 +158,20 @@ run "defaults_render_the_function_contract" {
     condition     = length(aws_iam_role_policy.administrator) == 0
     error_message = "Without administrator credentials, the role reads no administrator secret."
   }
+
+  assert {
+    condition = jsondecode(output.application_policies["app"]) == {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "ReadCurrentAndPendingCredentials"
+        Effect    = "Allow"
+        Action    = "secretsmanager:GetSecretValue"
+        Resource  = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"]
+        Condition = { StringEquals = { "secretsmanager:VersionStage" = ["AWSCURRENT", "AWSPENDING"] } }
+      }]
+    }
+    error_message = "An application role must read its user's secret, AWSCURRENT and AWSPENDING only, and need no KMS statement with the AWS managed key."
+  }
 }
 
 run "iam_policy_grants_the_secrets_discovery_own_logs_and_network_interfaces" {
@@ -397,6 +411,20 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
+    condition = jsondecode(output.application_policies["app"]).Statement[1] == {
+      Sid      = "DecryptThroughSecretsManager"
+      Effect   = "Allow"
+      Action   = "kms:Decrypt"
+      Resource = ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+      Condition = {
+        StringEquals = { "kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com"] }
+        StringLike   = { "kms:EncryptionContext:SecretARN" = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"] }
+      }
+    }
+    error_message = "With a key, an application role must decrypt through Secrets Manager, for its secret only."
+  }
+
+  assert {
     condition     = aws_secretsmanager_secret.this["app"].kms_key_id == var.kms_key_arn && aws_secretsmanager_secret.provision.kms_key_id == var.kms_key_arn && aws_lambda_function.this.kms_key_arn == var.lambda_kms_key_arn
     error_message = "The secrets and the environment must be encrypted with the given keys."
   }
@@ -632,6 +660,19 @@ run "several_users_share_one_function" {
   assert {
     condition     = jsondecode(aws_iam_role_policy.this.policy).Statement[0].Resource == ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-??????"]
     error_message = "The role must rotate every user's secret, and no other."
+  }
+
+  assert {
+    condition = [for statement in jsondecode(output.application_policies["reporting"]).Statement : [statement.Resource, try(statement.Condition.StringEquals["kms:ViaService"], null)]] == [
+      [["arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/reporting-MnOpQr", "arn:aws:secretsmanager:eu-central-1:111122223333:secret:shop/mysql/reporting-MnOpQr", "arn:aws:secretsmanager:us-east-1:111122223333:secret:shop/mysql/reporting-MnOpQr"], null],
+      [["arn:aws:kms:eu-central-1:111122223333:key/abcd"], ["secretsmanager.eu-west-1.amazonaws.com", "secretsmanager.eu-central-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]],
+    ]
+    error_message = "A replicated secret's application policy must cover its replicas and their keys, each through Secrets Manager."
+  }
+
+  assert {
+    condition     = !strcontains(output.application_policies["app"], "reporting") && length(output.application_policies) == 2
+    error_message = "Each user's application policy must name its own secret only."
   }
 
   assert {
