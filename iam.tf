@@ -113,6 +113,25 @@ resource "aws_iam_role_policy" "this" {
           }
         },
       ] : [],
+      local.create_notice ? [
+        {
+          Sid      = "PublishNotices"
+          Effect   = "Allow"
+          Action   = "sns:Publish"
+          Resource = var.rotation_notice.sns_topic_arn
+        },
+      ] : [],
+      local.create_notice_key_use ? [
+        {
+          Sid      = "EncryptNoticesThroughSns"
+          Effect   = "Allow"
+          Action   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+          Resource = var.rotation_notice.sns_kms_key_arn
+          Condition = {
+            StringEquals = { "kms:ViaService" = "sns.${local.region}.${local.dns_suffix}" }
+          }
+        },
+      ] : [],
       local.create_lambda_key_use ? [
         {
           Sid      = "DecryptOwnEnvironment"

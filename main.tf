@@ -1,6 +1,7 @@
 # The module's resources live in one file per concern: iam.tf (the function's role), network.tf (its
 # security group), function.tf (the function, its aliases and who may invoke them), secret.tf (the
-# secrets, their policies and rotation) and alerting.tf. This file holds what they share.
+# secrets, their policies and rotation) and notifications.tf (failures, successes and notices). This
+# file holds what they share.
 
 data "aws_caller_identity" "current" {}
 
@@ -38,6 +39,9 @@ locals {
 
   # One switch per optional part: every resource of a part uses the same local.
   create_alerting             = var.alarm_sns_topic_arn != null
+  create_success_notification = var.rotation_succeeded_sns_topic_arn != null
+  create_notice               = var.rotation_notice != null
+  create_notice_key_use       = try(var.rotation_notice.sns_kms_key_arn, null) != null
   create_rds_https_proxy      = var.rds_https_proxy != null
   create_rds_discovery        = length(var.db_endpoints) == 0
   create_cluster_discovery    = local.create_rds_discovery && contains(var.db_engines, "aurora-mysql")
@@ -116,6 +120,9 @@ locals {
       STALE_PENDING_MINUTES      = tostring(var.stale_pending_minutes)
       RDS_HTTPS_PROXY            = try(var.rds_https_proxy.url, null)
       LOG_LEVEL                  = var.log_level
+      NOTICE_TOPIC_ARN           = try(var.rotation_notice.sns_topic_arn, null)
+      NOTICE_LEAD_MINUTES        = local.create_notice ? tostring(var.rotation_notice.lead_minutes) : null
+      NOTICE_PERIOD_MINUTES      = local.create_notice ? tostring(var.rotation_notice.period_minutes) : null
     } : key => value if value != null
   }
   environment = merge(local.environment_settings, { SECRETS = local.secrets_json })

@@ -803,7 +803,7 @@ variable "manual_invoke_principals" {
 }
 
 ################################################################################
-# Logging and alerting
+# Logging, alerting and notifications
 ################################################################################
 
 variable "log_level" {
@@ -831,12 +831,54 @@ variable "log_retention_in_days" {
 }
 
 variable "alarm_sns_topic_arn" {
-  description = "SNS topic told when the function fails or a rotation fails or is abandoned (Secrets Manager itself tells nobody). Its policy must let `cloudwatch.amazonaws.com` and `events.amazonaws.com` publish. Null: no alerting."
+  description = "SNS topic told when the function fails or a rotation fails or is abandoned (Secrets Manager itself tells nobody), with a readable message. Its policy must let `cloudwatch.amazonaws.com` and `events.amazonaws.com` publish. Null: no alerting."
   type        = string
   default     = null
 
   validation {
     condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_sns_topic_arn))
     error_message = "alarm_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "rotation_succeeded_sns_topic_arn" {
+  description = "SNS topic told, with a readable message, each time a secret of the module is rotated (the `RotationSucceeded` event). May be the alarm's topic. Its policy must let `events.amazonaws.com` publish. Null: no such notification."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rotation_succeeded_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.rotation_succeeded_sns_topic_arn))
+    error_message = "rotation_succeeded_sns_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "rotation_notice" {
+  description = "A notice `lead_minutes` (default 1440, a day; 0 to 43200) before each scheduled rotation, to the SNS topic `sns_topic_arn` (may be another notification's). Every `period_minutes` (default 60; 5 to 1440) a schedule invokes the function's `notice` action, which announces the secrets whose next rotation date falls within the coming period after the lead (`NOTICE_*`). The function may publish to the topic, and use `sns_kms_key_arn` through SNS for an encrypted topic. Null: no notices."
+  type = object({
+    sns_topic_arn   = string
+    lead_minutes    = optional(number, 1440)
+    period_minutes  = optional(number, 60)
+    sns_kms_key_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.rotation_notice == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.rotation_notice.sns_topic_arn))
+    error_message = "rotation_notice.sns_topic_arn must be an SNS topic ARN."
+  }
+
+  validation {
+    condition     = var.rotation_notice == null || try(max(0, min(43200, floor(var.rotation_notice.lead_minutes))) == var.rotation_notice.lead_minutes, false)
+    error_message = "rotation_notice.lead_minutes must be a whole number of minutes from 0 to 43200 (30 days)."
+  }
+
+  validation {
+    condition     = var.rotation_notice == null || try(max(5, min(1440, floor(var.rotation_notice.period_minutes))) == var.rotation_notice.period_minutes, false)
+    error_message = "rotation_notice.period_minutes must be a whole number of minutes from 5 to 1440 (a day)."
+  }
+
+  validation {
+    condition     = var.rotation_notice == null || try(var.rotation_notice.sns_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.rotation_notice.sns_kms_key_arn)), false)
+    error_message = "rotation_notice.sns_kms_key_arn must be a KMS key ARN (the topic's key)."
   }
 }

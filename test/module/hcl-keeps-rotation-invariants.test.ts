@@ -30,10 +30,18 @@ async function parseDir(dir: string): Promise<Hcl> {
   const merged: Record<string, unknown> = {};
   for (const part of parts) {
     for (const [kind, value] of Object.entries(part)) {
-      merged[kind] =
-        kind === 'terraform'
-          ? [...((merged.terraform as Block[] | undefined) ?? []), ...(value as Block[])]
-          : { ...(merged[kind] as object | undefined), ...(value as object) };
+      if (kind === 'terraform') {
+        merged.terraform = [...((merged.terraform as Block[] | undefined) ?? []), ...(value as Block[])];
+      } else if (kind === 'resource') {
+        // Resources of one type may be spread over several files.
+        const types = (merged.resource ?? {}) as Record<string, Blocks>;
+        for (const [type, blocks] of Object.entries(value as Record<string, Blocks>)) {
+          types[type] = { ...types[type], ...blocks };
+        }
+        merged.resource = types;
+      } else {
+        merged[kind] = { ...(merged[kind] as object | undefined), ...(value as object) };
+      }
     }
   }
   return merged as Hcl;
@@ -107,6 +115,16 @@ describe('the module HCL', () => {
   it('gives the role inline policies only: its own and, apart, the administrator credentials', () => {
     expect(hcl.resource?.aws_iam_role_policy_attachment).toBeUndefined();
     expect(Object.keys(hcl.resource?.aws_iam_role_policy ?? {}).sort()).toEqual(['administrator', 'this']);
+  });
+
+  it('lets EventBridge invoke the manual alias for the notice schedule only', () => {
+    const notice = resource(hcl, 'aws_lambda_permission', 'notice');
+    expect(notice.principal).toBe('events.amazonaws.com');
+    expect(notice.qualifier).toBe(ref('aws_lambda_alias.manual.name'));
+    expect(notice.source_arn).toBe(ref('aws_cloudwatch_event_rule.notice[0].arn'));
+    expect(resource(hcl, 'aws_cloudwatch_event_target', 'notice').arn).toBe(
+      ref('aws_lambda_alias.manual.arn'),
+    );
   });
 
   it('lets neither the function nor the rotations wait for the administrator policy (RDS master secrets exist only after rotation_ready)', () => {

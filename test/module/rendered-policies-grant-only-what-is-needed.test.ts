@@ -12,7 +12,7 @@ import {
   policyOf,
   simulate,
 } from './policy-simulation.ts';
-import { motoProviderOverride, stageModule, temporaryDir } from './terraform.ts';
+import { motoProviderOverride, stageModule, TERRAFORM_APPLY_TIMEOUT, temporaryDir } from './terraform.ts';
 
 const account = motoAccountId;
 const secretName = 'shop/mysql/app';
@@ -106,7 +106,7 @@ describe('rendered policies', () => {
       'aws_lambda_permission.secrets_manager["reporting"]': reportingSecretArn,
     });
     bucketPolicy = policyOf(bucketResources, 'aws_s3_bucket_policy.this');
-  });
+  }, TERRAFORM_APPLY_TIMEOUT);
 
   afterAll(async () => {
     await stopMoto(moto);

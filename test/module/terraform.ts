@@ -16,6 +16,12 @@ import { join, resolve } from 'node:path';
 /** Root of the repository: the module's .tf files live here. */
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
+/**
+ * Bound for a test or hook that applies, plans with a real provider or destroys: each takes 20 to 60
+ * seconds on a loaded 2-core machine.
+ */
+export const TERRAFORM_APPLY_TIMEOUT = 300_000;
+
 export const pluginMirror = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
 
 /** The module's own files: every .tf file at the repository root. */

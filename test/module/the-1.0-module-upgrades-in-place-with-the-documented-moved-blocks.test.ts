@@ -23,7 +23,14 @@ import {
   stopMoto,
   xmlValues,
 } from './moto.ts';
-import { motoProviderOverride, repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
+import {
+  motoProviderOverride,
+  repoRoot,
+  stageModule,
+  TERRAFORM_APPLY_TIMEOUT,
+  temporaryDir,
+  terraform,
+} from './terraform.ts';
 
 const bucket = 'dba-function-releases';
 const key = 'mysql-password-rotation/1.0.0/function.zip';
@@ -131,7 +138,7 @@ describe('upgrading the 1.0 module in place (time_sleep replaced by terraform_da
       Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
         stages.includes('AWSCURRENT'),
       )?.[0] ?? '';
-  });
+  }, TERRAFORM_APPLY_TIMEOUT);
 
   afterAll(async () => {
     secrets?.destroy();
@@ -139,66 +146,74 @@ describe('upgrading the 1.0 module in place (time_sleep replaced by terraform_da
     workspace?.remove();
   });
 
-  it('plans the 2.0 module with the documented moved blocks without destroying a secret', async () => {
-    expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-`));
-    for (const file of readdirSync(moduleDir())) rmSync(join(moduleDir(), file), { recursive: true });
-    stageModule(moduleDir());
-    writeFileSync(join(rootDir(), 'moved.tf'), `${documentedMovedBlocks()}\n`);
-    writeCall({
-      users: { app: { username: 'app', secret_name: secretName } },
-      default_provision_passwords: { app: dpp },
-      rotation_rules: { automatically_after_days: 7 },
-      secret_admin_role_arns: [`arn:aws:iam::${motoAccountId}:role/shop-terraform`],
-      db_tag: { key: 'application', value: 'shop' },
-    });
-    await terraform(['init', '-no-color', '-input=false'], rootDir());
-    await terraform(['plan', '-no-color', '-input=false', '-out=upgrade.tfplan'], rootDir());
-    const plan = JSON.parse(
-      (await terraform(['show', '-no-color', '-json', 'upgrade.tfplan'], rootDir())).stdout,
-    );
-    const changes = plan.resource_changes as ResourceChange[];
+  it(
+    'plans the 2.0 module with the documented moved blocks without destroying a secret',
+    async () => {
+      expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-`));
+      for (const file of readdirSync(moduleDir())) rmSync(join(moduleDir(), file), { recursive: true });
+      stageModule(moduleDir());
+      writeFileSync(join(rootDir(), 'moved.tf'), `${documentedMovedBlocks()}\n`);
+      writeCall({
+        users: { app: { username: 'app', secret_name: secretName } },
+        default_provision_passwords: { app: dpp },
+        rotation_rules: { automatically_after_days: 7 },
+        secret_admin_role_arns: [`arn:aws:iam::${motoAccountId}:role/shop-terraform`],
+        db_tag: { key: 'application', value: 'shop' },
+      });
+      await terraform(['init', '-no-color', '-input=false'], rootDir());
+      await terraform(['plan', '-no-color', '-input=false', '-out=upgrade.tfplan'], rootDir());
+      const plan = JSON.parse(
+        (await terraform(['show', '-no-color', '-json', 'upgrade.tfplan'], rootDir())).stdout,
+      );
+      const changes = plan.resource_changes as ResourceChange[];
 
-    const secretChanges = changes.filter((change) => change.type.startsWith('aws_secretsmanager_secret'));
-    const destroyed = secretChanges.filter((change) => change.change.actions.includes('delete'));
-    expect(destroyed.map((change) => change.address)).toEqual([]);
-    const moved = Object.fromEntries(
-      secretChanges
-        .filter((change) => change.previous_address)
-        .map((change) => [change.address, change.previous_address]),
-    );
-    expect(moved).toEqual({
-      'module.password_rotation.aws_secretsmanager_secret.this["app"]':
-        'module.password_rotation.aws_secretsmanager_secret.this',
-      'module.password_rotation.aws_secretsmanager_secret_version.this["app"]':
-        'module.password_rotation.aws_secretsmanager_secret_version.this',
-      'module.password_rotation.aws_secretsmanager_secret_rotation.this["app"]':
-        'module.password_rotation.aws_secretsmanager_secret_rotation.this',
-    });
-    const replaced = changes
-      .filter((change) => change.change.actions.includes('delete'))
-      .map((change) => change.address);
-    expect(replaced.sort()).toEqual([
-      'module.password_rotation.aws_iam_role_policy_attachment.vpc_access',
-      'module.password_rotation.aws_lambda_function_event_invoke_config.this',
-      'module.password_rotation.aws_lambda_permission.manual_invoke["arn:aws:iam::444455556666:role/dba-backend"]',
-      'module.password_rotation.aws_lambda_permission.secrets_manager',
-      'module.password_rotation.terraform_data.initial_rotation',
-    ]);
-  });
+      const secretChanges = changes.filter((change) => change.type.startsWith('aws_secretsmanager_secret'));
+      const destroyed = secretChanges.filter((change) => change.change.actions.includes('delete'));
+      expect(destroyed.map((change) => change.address)).toEqual([]);
+      const moved = Object.fromEntries(
+        secretChanges
+          .filter((change) => change.previous_address)
+          .map((change) => [change.address, change.previous_address]),
+      );
+      expect(moved).toEqual({
+        'module.password_rotation.aws_secretsmanager_secret.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret.this',
+        'module.password_rotation.aws_secretsmanager_secret_version.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret_version.this',
+        'module.password_rotation.aws_secretsmanager_secret_rotation.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret_rotation.this',
+      });
+      const replaced = changes
+        .filter((change) => change.change.actions.includes('delete'))
+        .map((change) => change.address);
+      expect(replaced.sort()).toEqual([
+        'module.password_rotation.aws_iam_role_policy_attachment.vpc_access',
+        'module.password_rotation.aws_lambda_function_event_invoke_config.this',
+        'module.password_rotation.aws_lambda_permission.manual_invoke["arn:aws:iam::444455556666:role/dba-backend"]',
+        'module.password_rotation.aws_lambda_permission.secrets_manager',
+        'module.password_rotation.terraform_data.initial_rotation',
+      ]);
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 
-  it('applies the upgrade and keeps the secret, its current version and its password', async () => {
-    await terraform(['apply', '-no-color', '-input=false', 'upgrade.tfplan'], rootDir());
+  it(
+    'applies the upgrade and keeps the secret, its current version and its password',
+    async () => {
+      await terraform(['apply', '-no-color', '-input=false', 'upgrade.tfplan'], rootDir());
 
-    const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
-    expect(described.ARN).toBe(secretArn);
-    expect(described.DeletedDate).toBeUndefined();
-    expect(described.RotationLambdaARN).toBe(
-      `arn:aws:lambda:${motoRegion}:${motoAccountId}:function:${name}:rotation`,
-    );
-    expect(described.VersionIdsToStages?.[currentVersionId]).toContain('AWSCURRENT');
-    const current = await secrets.send(
-      new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
-    );
-    expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
-  });
+      const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
+      expect(described.ARN).toBe(secretArn);
+      expect(described.DeletedDate).toBeUndefined();
+      expect(described.RotationLambdaARN).toBe(
+        `arn:aws:lambda:${motoRegion}:${motoAccountId}:function:${name}:rotation`,
+      );
+      expect(described.VersionIdsToStages?.[currentVersionId]).toContain('AWSCURRENT');
+      const current = await secrets.send(
+        new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
+      );
+      expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 });

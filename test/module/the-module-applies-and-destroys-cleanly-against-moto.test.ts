@@ -31,7 +31,13 @@ import {
   xmlValues,
 } from './moto.ts';
 import { simulate } from './policy-simulation.ts';
-import { motoProviderOverride, stageModule, temporaryDir, terraform } from './terraform.ts';
+import {
+  motoProviderOverride,
+  stageModule,
+  TERRAFORM_APPLY_TIMEOUT,
+  temporaryDir,
+  terraform,
+} from './terraform.ts';
 
 const bucket = 'dba-function-releases';
 const key = 'mysql-password-rotation/1.0.0/function.zip';
@@ -45,6 +51,7 @@ const dbaBackendRole = 'arn:aws:iam::444455556666:role/dba-backend';
 const adminRole = `arn:aws:iam::${motoAccountId}:role/shop-admin`;
 const appRole = `arn:aws:iam::${motoAccountId}:role/shop-app`;
 const alarmTopic = `arn:aws:sns:${motoRegion}:${motoAccountId}:dba-alerts`;
+const noticeTopic = `arn:aws:sns:${motoRegion}:${motoAccountId}:shop-notices`;
 
 function functionZip(): Promise<Buffer> {
   return new Promise((resolveZip, reject) => {
@@ -133,10 +140,12 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         secret_admin_role_arns: [adminRole],
         db_tag: { key: 'application', value: 'shop' },
         alarm_sns_topic_arn: alarmTopic,
+        rotation_succeeded_sns_topic_arn: alarmTopic,
+        rotation_notice: { sns_topic_arn: noticeTopic, period_minutes: 30 },
       }),
     );
     await terraform(['init', '-no-color', '-input=false'], workspace.dir);
-  });
+  }, TERRAFORM_APPLY_TIMEOUT);
 
   afterAll(async () => {
     secrets?.destroy();
@@ -145,170 +154,221 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     workspace?.remove();
   });
 
-  it('applies and creates the secrets, function, aliases, role, security group, log group and alerting', async () => {
-    await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
-    outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
+  it(
+    'applies and creates the secrets, function, aliases, role, security group, log group and alerting',
+    async () => {
+      await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
+      outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
 
-    secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
-    const secretArn = secretArns.app ?? '';
-    const reportingSecretArn = secretArns.reporting ?? '';
-    const functionArn = outputs.function_arn?.value ?? '';
-    expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
-    expect(reportingSecretArn).toMatch(new RegExp(`:secret:${reportingSecretName}-[A-Za-z0-9]{6}$`));
-    expect(outputs.secret_names?.value).toEqual({ app: secretName, reporting: reportingSecretName });
-    expect(outputs.function_name?.value).toBe(name);
-    expect(outputs.role_arn?.value).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
-    expect(outputs.log_group_name?.value).toBe(`/aws/lambda/${name}`);
-    expect(outputs.rotation_ready?.value).toBeTruthy();
+      secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
+      const secretArn = secretArns.app ?? '';
+      const reportingSecretArn = secretArns.reporting ?? '';
+      const functionArn = outputs.function_arn?.value ?? '';
+      expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
+      expect(reportingSecretArn).toMatch(new RegExp(`:secret:${reportingSecretName}-[A-Za-z0-9]{6}$`));
+      expect(outputs.secret_names?.value).toEqual({ app: secretName, reporting: reportingSecretName });
+      expect(outputs.function_name?.value).toBe(name);
+      expect(outputs.role_arn?.value).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
+      expect(outputs.log_group_name?.value).toBe(`/aws/lambda/${name}`);
+      expect(outputs.rotation_ready?.value).toBeTruthy();
 
-    const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
-    expect(secret.RotationEnabled).toBe(true);
-    expect(secret.RotationLambdaARN).toBe(`${functionArn}:rotation`);
-    expect(outputs.rotation_alias_arn?.value).toBe(`${functionArn}:rotation`);
-    expect(outputs.manual_invoke_arn?.value).toBe(`${functionArn}:manual`);
-    expect(secret.RotationRules?.AutomaticallyAfterDays).toBe(30);
-    // moto's RotateSecret "invokes" the function without running it: the DPP stays AWSCURRENT and the
-    // new version only carries AWSPENDING.
-    const current = await secrets.send(
-      new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
-    );
-    expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
-    expect(Object.values(secret.VersionIdsToStages ?? {}).flat()).toContain('AWSPENDING');
-
-    const reporting = await secrets.send(new DescribeSecretCommand({ SecretId: reportingSecretArn }));
-    expect(reporting.RotationLambdaARN).toBe(`${functionArn}:rotation`);
-    expect(reporting.RotationRules?.AutomaticallyAfterDays).toBe(7);
-    expect(reporting.ReplicationStatus?.map((replica) => replica.Region)).toEqual([replicaRegion]);
-    const reportingCurrent = await secrets.send(
-      new GetSecretValueCommand({ SecretId: reportingSecretArn, VersionStage: 'AWSCURRENT' }),
-    );
-    expect(JSON.parse(reportingCurrent.SecretString ?? '{}')).toEqual({
-      username: 'reporting',
-      password: reportingDpp,
-    });
-
-    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
-    expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
-    expect(fn.Configuration?.Handler).toBe('index.handler');
-    expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
-    const provisionSecretArn = outputs.provision_secret_arn?.value ?? '';
-    const environment = fn.Configuration?.Environment?.Variables ?? {};
-    expect(JSON.parse(environment.SECRETS ?? '[]')).toEqual([
-      { user: 'app', secretArn },
-      { user: 'reporting', secretArn: reportingSecretArn, passwordLength: 48 },
-    ]);
-    expect(environment).toMatchObject({
-      PROVISION_SECRET_ARN: provisionSecretArn,
-      ROTATION_ALIAS: 'rotation',
-      PARALLEL: '10',
-      LOG_LEVEL: 'DEBUG',
-    });
-    expect(JSON.stringify(environment)).not.toContain(dpp);
-    expect(JSON.stringify(environment)).not.toContain(reportingDpp);
-    const provision = await secrets.send(new GetSecretValueCommand({ SecretId: provisionSecretArn }));
-    expect(JSON.parse(provision.SecretString ?? '{}')).toEqual({ app: dpp, reporting: reportingDpp });
-    expect(fn.Configuration?.CodeSha256).toBe(codeSha256);
-
-    for (const arn of [secretArn, reportingSecretArn, provisionSecretArn]) {
-      const resourcePolicy = await secrets.send(new GetResourcePolicyCommand({ SecretId: arn }));
-      const denied = JSON.parse(resourcePolicy.ResourcePolicy ?? '{}').Statement as { Effect: string }[];
-      expect(denied.length).toBeGreaterThan(1);
-      expect(denied.every((statement) => statement.Effect === 'Deny')).toBe(true);
-      expect(JSON.stringify(denied)).toContain(adminRole);
-    }
-    expect(fn.Configuration?.VpcConfig?.SubnetIds).toEqual([subnetId]);
-    expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id?.value]);
-    const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
-    expect(concurrency.ReservedConcurrentExecutions).toBe(2);
-    for (const alias of ['rotation', 'manual']) {
-      const invokeConfig = await lambda.send(
-        new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: alias }),
+      const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
+      expect(secret.RotationEnabled).toBe(true);
+      expect(secret.RotationLambdaARN).toBe(`${functionArn}:rotation`);
+      expect(outputs.rotation_alias_arn?.value).toBe(`${functionArn}:rotation`);
+      expect(outputs.manual_invoke_arn?.value).toBe(`${functionArn}:manual`);
+      expect(secret.RotationRules?.AutomaticallyAfterDays).toBe(30);
+      // moto's RotateSecret "invokes" the function without running it: the DPP stays AWSCURRENT and the
+      // new version only carries AWSPENDING.
+      const current = await secrets.send(
+        new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
       );
-      expect(invokeConfig.MaximumRetryAttempts).toBe(0);
-    }
+      expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
+      expect(Object.values(secret.VersionIdsToStages ?? {}).flat()).toContain('AWSPENDING');
 
-    // Lambda keeps one policy per function; each statement names the alias it opens.
-    const policy = JSON.parse(
-      (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy ?? '{}',
-    );
-    expect(policy.Statement).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Principal: { Service: 'secretsmanager.amazonaws.com' },
-          Resource: `${functionArn}:rotation`,
-          Condition: {
-            ArnLike: { 'AWS:SourceArn': secretArn },
-            StringEquals: { 'AWS:SourceAccount': motoAccountId },
-          },
-        }),
-        expect.objectContaining({
-          Principal: { Service: 'secretsmanager.amazonaws.com' },
-          Resource: `${functionArn}:rotation`,
-          Condition: {
-            ArnLike: { 'AWS:SourceArn': reportingSecretArn },
-            StringEquals: { 'AWS:SourceAccount': motoAccountId },
-          },
-        }),
-        expect.objectContaining({ Principal: dbaBackendRole, Resource: `${functionArn}:manual` }),
-      ]),
-    );
-    expect(policy.Statement).toHaveLength(3);
+      const reporting = await secrets.send(new DescribeSecretCommand({ SecretId: reportingSecretArn }));
+      expect(reporting.RotationLambdaARN).toBe(`${functionArn}:rotation`);
+      expect(reporting.RotationRules?.AutomaticallyAfterDays).toBe(7);
+      expect(reporting.ReplicationStatus?.map((replica) => replica.Region)).toEqual([replicaRegion]);
+      const reportingCurrent = await secrets.send(
+        new GetSecretValueCommand({ SecretId: reportingSecretArn, VersionStage: 'AWSCURRENT' }),
+      );
+      expect(JSON.parse(reportingCurrent.SecretString ?? '{}')).toEqual({
+        username: 'reporting',
+        password: reportingDpp,
+      });
 
-    const role = await queryApi(moto, 'iam', iam, 'GetRole', { RoleName: name });
-    expect(decodeURIComponent(xmlValues(role, 'AssumeRolePolicyDocument')[0] ?? '')).toContain(
-      'lambda.amazonaws.com',
-    );
-    const attached = await queryApi(moto, 'iam', iam, 'ListAttachedRolePolicies', { RoleName: name });
-    expect(xmlValues(attached, 'PolicyName')).toEqual([]);
-    const inline = await queryApi(moto, 'iam', iam, 'ListRolePolicies', { RoleName: name });
-    expect(xmlValues(inline, 'member')).toEqual(['rotation']);
+      const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+      expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
+      expect(fn.Configuration?.Handler).toBe('index.handler');
+      expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
+      const provisionSecretArn = outputs.provision_secret_arn?.value ?? '';
+      const environment = fn.Configuration?.Environment?.Variables ?? {};
+      expect(JSON.parse(environment.SECRETS ?? '[]')).toEqual([
+        { user: 'app', secretArn },
+        { user: 'reporting', secretArn: reportingSecretArn, passwordLength: 48 },
+      ]);
+      expect(environment).toMatchObject({
+        PROVISION_SECRET_ARN: provisionSecretArn,
+        ROTATION_ALIAS: 'rotation',
+        PARALLEL: '10',
+        LOG_LEVEL: 'DEBUG',
+      });
+      expect(JSON.stringify(environment)).not.toContain(dpp);
+      expect(JSON.stringify(environment)).not.toContain(reportingDpp);
+      const provision = await secrets.send(new GetSecretValueCommand({ SecretId: provisionSecretArn }));
+      expect(JSON.parse(provision.SecretString ?? '{}')).toEqual({ app: dpp, reporting: reportingDpp });
+      expect(fn.Configuration?.CodeSha256).toBe(codeSha256);
 
-    const groupId = outputs.security_group_id?.value ?? '';
-    const rules = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroupRules', {
-      'Filter.1.Name': 'group-id',
-      'Filter.1.Value.1': groupId,
-    });
-    const egress = [...rules.matchAll(/<item>([\s\S]*?)<\/item>/g)]
-      .map((match) => match[1] ?? '')
-      .map((item) => ({
-        egress: xmlValues(item, 'isEgress')[0],
-        port: xmlValues(item, 'fromPort')[0],
-        cidr: xmlValues(item, 'cidrIpv4')[0],
-        description: xmlValues(item, 'description')[0] ?? '',
-      }));
-    expect(egress.filter((rule) => rule.egress === 'false')).toEqual([]);
-    // Exactly these: the provider also revokes the allow-all egress rule AWS adds to a new group.
-    expect(egress.map((rule) => `${rule.port} ${rule.cidr}`).sort()).toEqual([
-      '3306 10.0.16.0/20',
-      '3306 10.0.32.0/20',
-      '443 10.0.0.0/24',
-    ]);
-    expect(egress.every((rule) => rule.description !== '')).toBe(true);
+      for (const arn of [secretArn, reportingSecretArn, provisionSecretArn]) {
+        const resourcePolicy = await secrets.send(new GetResourcePolicyCommand({ SecretId: arn }));
+        const denied = JSON.parse(resourcePolicy.ResourcePolicy ?? '{}').Statement as { Effect: string }[];
+        expect(denied.length).toBeGreaterThan(1);
+        expect(denied.every((statement) => statement.Effect === 'Deny')).toBe(true);
+        expect(JSON.stringify(denied)).toContain(adminRole);
+      }
+      expect(fn.Configuration?.VpcConfig?.SubnetIds).toEqual([subnetId]);
+      expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id?.value]);
+      const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
+      expect(concurrency.ReservedConcurrentExecutions).toBe(2);
+      for (const alias of ['rotation', 'manual']) {
+        const invokeConfig = await lambda.send(
+          new GetFunctionEventInvokeConfigCommand({ FunctionName: name, Qualifier: alias }),
+        );
+        expect(invokeConfig.MaximumRetryAttempts).toBe(0);
+      }
 
-    const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {
-      logGroupNamePrefix: `/aws/lambda/${name}`,
-    })) as { logGroups: { logGroupName: string; retentionInDays?: number }[] };
-    expect(logGroups.logGroups).toEqual([
-      expect.objectContaining({ logGroupName: `/aws/lambda/${name}`, retentionInDays: 90 }),
-    ]);
+      // Lambda keeps one policy per function; each statement names the alias it opens.
+      const policy = JSON.parse(
+        (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy ?? '{}',
+      );
+      expect(policy.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Principal: { Service: 'secretsmanager.amazonaws.com' },
+            Resource: `${functionArn}:rotation`,
+            Condition: {
+              ArnLike: { 'AWS:SourceArn': secretArn },
+              StringEquals: { 'AWS:SourceAccount': motoAccountId },
+            },
+          }),
+          expect.objectContaining({
+            Principal: { Service: 'secretsmanager.amazonaws.com' },
+            Resource: `${functionArn}:rotation`,
+            Condition: {
+              ArnLike: { 'AWS:SourceArn': reportingSecretArn },
+              StringEquals: { 'AWS:SourceAccount': motoAccountId },
+            },
+          }),
+          expect.objectContaining({ Principal: dbaBackendRole, Resource: `${functionArn}:manual` }),
+        ]),
+      );
+      expect(policy.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Principal: { Service: 'events.amazonaws.com' },
+            Resource: `${functionArn}:manual`,
+            Condition: {
+              ArnLike: {
+                'AWS:SourceArn': `arn:aws:events:${motoRegion}:${motoAccountId}:rule/${name}-notice`,
+              },
+              StringEquals: { 'AWS:SourceAccount': motoAccountId },
+            },
+          }),
+        ]),
+      );
+      expect(policy.Statement).toHaveLength(4);
 
-    const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', { NamePrefix: name })) as {
-      Rules: { Name: string; EventPattern: string }[];
-    };
-    expect(eventRules.Rules.map((rule) => rule.Name)).toEqual([`${name}-rotation-failed`]);
-    expect(JSON.parse(eventRules.Rules[0]?.EventPattern ?? '{}').detail.additionalEventData.SecretId).toEqual(
-      [secretArn, reportingSecretArn],
-    );
-    const targets = (await jsonApi(moto, 'events', 'AWSEvents.ListTargetsByRule', {
-      Rule: `${name}-rotation-failed`,
-    })) as { Targets: { Arn: string }[] };
-    expect(targets.Targets.map((target) => target.Arn)).toEqual([alarmTopic]);
-    const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms', {
-      AlarmNamePrefix: name,
-    });
-    expect(xmlValues(alarms, 'AlarmName')).toEqual([`${name}-errors`]);
-    expect(xmlValues(alarms, 'MetricName')).toEqual(['Errors']);
-  });
+      const role = await queryApi(moto, 'iam', iam, 'GetRole', { RoleName: name });
+      expect(decodeURIComponent(xmlValues(role, 'AssumeRolePolicyDocument')[0] ?? '')).toContain(
+        'lambda.amazonaws.com',
+      );
+      const attached = await queryApi(moto, 'iam', iam, 'ListAttachedRolePolicies', { RoleName: name });
+      expect(xmlValues(attached, 'PolicyName')).toEqual([]);
+      const inline = await queryApi(moto, 'iam', iam, 'ListRolePolicies', { RoleName: name });
+      expect(xmlValues(inline, 'member')).toEqual(['rotation']);
+
+      const groupId = outputs.security_group_id?.value ?? '';
+      const rules = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroupRules', {
+        'Filter.1.Name': 'group-id',
+        'Filter.1.Value.1': groupId,
+      });
+      const egress = [...rules.matchAll(/<item>([\s\S]*?)<\/item>/g)]
+        .map((match) => match[1] ?? '')
+        .map((item) => ({
+          egress: xmlValues(item, 'isEgress')[0],
+          port: xmlValues(item, 'fromPort')[0],
+          cidr: xmlValues(item, 'cidrIpv4')[0],
+          description: xmlValues(item, 'description')[0] ?? '',
+        }));
+      expect(egress.filter((rule) => rule.egress === 'false')).toEqual([]);
+      // Exactly these: the provider also revokes the allow-all egress rule AWS adds to a new group.
+      expect(egress.map((rule) => `${rule.port} ${rule.cidr}`).sort()).toEqual([
+        '3306 10.0.16.0/20',
+        '3306 10.0.32.0/20',
+        '443 10.0.0.0/24',
+      ]);
+      expect(egress.every((rule) => rule.description !== '')).toBe(true);
+
+      const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {
+        logGroupNamePrefix: `/aws/lambda/${name}`,
+      })) as { logGroups: { logGroupName: string; retentionInDays?: number }[] };
+      expect(logGroups.logGroups).toEqual([
+        expect.objectContaining({ logGroupName: `/aws/lambda/${name}`, retentionInDays: 90 }),
+      ]);
+
+      const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', { NamePrefix: name })) as {
+        Rules: { Name: string; EventPattern?: string; ScheduleExpression?: string }[];
+      };
+      const eventRule: Record<string, (typeof eventRules.Rules)[number]> = Object.fromEntries(
+        eventRules.Rules.map((rule) => [rule.Name, rule]),
+      );
+      expect(Object.keys(eventRule).sort()).toEqual([
+        `${name}-notice`,
+        `${name}-rotated`,
+        `${name}-rotation-failed`,
+      ]);
+      for (const [rule, eventName] of [
+        [`${name}-rotation-failed`, ['RotationFailed', 'RotationAbandoned']],
+        [`${name}-rotated`, ['RotationSucceeded']],
+      ] as const) {
+        const pattern = JSON.parse(eventRule[rule]?.EventPattern ?? '{}');
+        expect(pattern.detail.eventName).toEqual(eventName);
+        expect(pattern.detail.additionalEventData.SecretId).toEqual([secretArn, reportingSecretArn]);
+      }
+      expect(eventRule[`${name}-notice`]?.ScheduleExpression).toBe('rate(30 minutes)');
+      const targetsOf = async (rule: string) =>
+        (
+          (await jsonApi(moto, 'events', 'AWSEvents.ListTargetsByRule', { Rule: rule })) as {
+            Targets: { Arn: string; Input?: string; InputTransformer?: { InputTemplate: string } }[];
+          }
+        ).Targets;
+      const [failedTarget] = await targetsOf(`${name}-rotation-failed`);
+      expect(failedTarget?.Arn).toBe(alarmTopic);
+      expect(failedTarget?.InputTransformer?.InputTemplate).toContain(
+        'Secrets Manager reports <event> for secret <secret>',
+      );
+      const [rotatedTarget] = await targetsOf(`${name}-rotated`);
+      expect(rotatedTarget?.Arn).toBe(alarmTopic);
+      expect(rotatedTarget?.InputTransformer?.InputTemplate).toContain(
+        'Secret <secret> was rotated at <time>',
+      );
+      const [noticeTarget] = await targetsOf(`${name}-notice`);
+      expect(noticeTarget?.Arn).toBe(`${functionArn}:manual`);
+      expect(JSON.parse(noticeTarget?.Input ?? '{}')).toEqual({ action: 'notice' });
+      expect(environment).toMatchObject({
+        NOTICE_TOPIC_ARN: noticeTopic,
+        NOTICE_LEAD_MINUTES: '1440',
+        NOTICE_PERIOD_MINUTES: '30',
+      });
+      const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms', {
+        AlarmNamePrefix: name,
+      });
+      expect(xmlValues(alarms, 'AlarmName')).toEqual([`${name}-errors`]);
+      expect(xmlValues(alarms, 'MetricName')).toEqual(['Errors']);
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 
   it("gives each application role, with output application_policies, its own user's current and pending credentials and nothing else", async () => {
     const policies = outputs.application_policies?.value as unknown as Record<string, string>;
@@ -339,22 +399,26 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
     ]);
   });
 
-  it('destroys everything it created', async () => {
-    await terraform(['destroy', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
+  it(
+    'destroys everything it created',
+    async () => {
+      await terraform(['destroy', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
 
-    expect((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).toEqual([]);
-    expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
-    const roles = await queryApi(moto, 'iam', iam, 'ListRoles');
-    expect(xmlValues(roles, 'RoleName')).not.toContain(name);
-    const groups = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroups');
-    expect(xmlValues(groups, 'groupName')).not.toContain(name);
-    const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {})) as {
-      logGroups: unknown[];
-    };
-    expect(logGroups.logGroups).toEqual([]);
-    const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', {})) as { Rules: unknown[] };
-    expect(eventRules.Rules).toEqual([]);
-    const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms');
-    expect(xmlValues(alarms, 'AlarmName')).toEqual([]);
-  });
+      expect((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).toEqual([]);
+      expect((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
+      const roles = await queryApi(moto, 'iam', iam, 'ListRoles');
+      expect(xmlValues(roles, 'RoleName')).not.toContain(name);
+      const groups = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroups');
+      expect(xmlValues(groups, 'groupName')).not.toContain(name);
+      const logGroups = (await jsonApi(moto, 'logs', 'Logs_20140328.DescribeLogGroups', {})) as {
+        logGroups: unknown[];
+      };
+      expect(logGroups.logGroups).toEqual([]);
+      const eventRules = (await jsonApi(moto, 'events', 'AWSEvents.ListRules', {})) as { Rules: unknown[] };
+      expect(eventRules.Rules).toEqual([]);
+      const alarms = await queryApi(moto, 'monitoring', '2010-08-01', 'DescribeAlarms');
+      expect(xmlValues(alarms, 'AlarmName')).toEqual([]);
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 });

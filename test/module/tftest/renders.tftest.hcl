@@ -812,3 +812,121 @@ run "rds_managed_master_secrets_are_read_exactly" {
     error_message = "The role must decrypt with the master secrets' keys (each once), for those secrets only."
   }
 }
+
+run "notifications_render_readable_messages_and_the_notice_schedule" {
+  command = plan
+
+  variables {
+    alarm_sns_topic_arn              = "arn:aws:sns:eu-west-1:111122223333:dba-alerts"
+    rotation_succeeded_sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:dba-alerts"
+    rotation_notice = {
+      sns_topic_arn   = "arn:aws:sns:eu-west-1:111122223333:shop-notices"
+      lead_minutes    = 2880
+      period_minutes  = 30
+      sns_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab"
+    }
+  }
+
+  override_resource {
+    override_during = plan
+    target          = aws_cloudwatch_event_rule.notice
+    values          = { arn = "arn:aws:events:eu-west-1:111122223333:rule/app-rotation-notice" }
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.rotation_succeeded[0].event_pattern) == {
+      source        = ["aws.secretsmanager"]
+      "detail-type" = ["AWS Service Event via CloudTrail"]
+      detail = {
+        eventSource         = ["secretsmanager.amazonaws.com"]
+        eventName           = ["RotationSucceeded"]
+        additionalEventData = { SecretId = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"] }
+      }
+    }
+    error_message = "Successful rotations of the module's secrets, and nothing else, must be matched."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.rotation_succeeded[0].name == "app-rotation-rotated" && aws_cloudwatch_event_target.rotation_succeeded[0].arn == "arn:aws:sns:eu-west-1:111122223333:dba-alerts" && aws_cloudwatch_event_target.rotation_failed[0].arn == aws_cloudwatch_event_target.rotation_succeeded[0].arn
+    error_message = "Successes may go to the alarm's topic."
+  }
+
+  assert {
+    condition = aws_cloudwatch_event_target.rotation_succeeded[0].input_transformer[0].input_paths == tomap({
+      account = "$.account"
+      event   = "$.detail.eventName"
+      region  = "$.region"
+      secret  = "$.detail.additionalEventData.SecretId"
+      time    = "$.detail.eventTime"
+    })
+    error_message = "The transformer must take the secret, time, account and region from the CloudTrail event."
+  }
+
+  assert {
+    condition     = jsondecode(aws_cloudwatch_event_target.rotation_succeeded[0].input_transformer[0].input_template) == "Secret <secret> was rotated at <time> (account <account>, <region>): AWSCURRENT holds a new password, on every instance."
+    error_message = "A success must read as one plain sentence (a JSON string, which SNS sends as it is)."
+  }
+
+  assert {
+    condition     = startswith(jsondecode(aws_cloudwatch_event_target.rotation_failed[0].input_transformer[0].input_template), "Secrets Manager reports <event> for secret <secret> at <time>") && strcontains(aws_cloudwatch_event_target.rotation_failed[0].input_transformer[0].input_template, "/aws/lambda/app-rotation")
+    error_message = "A failure must read as a sentence naming the event, the secret and the log group."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.notice[0].schedule_expression == "rate(30 minutes)" && aws_cloudwatch_event_rule.notice[0].name == "app-rotation-notice"
+    error_message = "The notice must run every period_minutes."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.notice[0].arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:manual" && jsondecode(aws_cloudwatch_event_target.notice[0].input) == { action = "notice" }
+    error_message = "The schedule must invoke the manual alias with the notice action."
+  }
+
+  assert {
+    condition     = [aws_lambda_permission.notice[0].principal, aws_lambda_permission.notice[0].qualifier, aws_lambda_permission.notice[0].source_arn, aws_lambda_permission.notice[0].source_account] == ["events.amazonaws.com", "manual", "arn:aws:events:eu-west-1:111122223333:rule/app-rotation-notice", "111122223333"]
+    error_message = "EventBridge may invoke the manual alias for the notice rule only."
+  }
+
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this["manual"].maximum_event_age_in_seconds == 300 && aws_lambda_function_event_invoke_config.this["rotation"].maximum_event_age_in_seconds == null
+    error_message = "A notice queued too long must be dropped; rotation steps keep Lambda's default."
+  }
+
+  assert {
+    condition     = [for name in ["NOTICE_TOPIC_ARN", "NOTICE_LEAD_MINUTES", "NOTICE_PERIOD_MINUTES"] : aws_lambda_function.this.environment[0].variables[name]] == ["arn:aws:sns:eu-west-1:111122223333:shop-notices", "2880", "30"]
+    error_message = "The notice settings must reach the function."
+  }
+
+  assert {
+    condition = [for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement if contains(["PublishNotices", "EncryptNoticesThroughSns"], statement.Sid)] == [
+      {
+        Sid      = "PublishNotices"
+        Effect   = "Allow"
+        Action   = "sns:Publish"
+        Resource = "arn:aws:sns:eu-west-1:111122223333:shop-notices"
+      },
+      {
+        Sid       = "EncryptNoticesThroughSns"
+        Effect    = "Allow"
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "arn:aws:kms:eu-west-1:111122223333:key/5555abcd-12ab-34cd-56ef-1234567890ab"
+        Condition = { StringEquals = { "kms:ViaService" = "sns.eu-west-1.amazonaws.com" } }
+      },
+    ]
+    error_message = "The role must publish to the notice topic only, and use its key through SNS only."
+  }
+}
+
+run "no_notification_without_a_topic" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.rotation_succeeded) == 0 && length(aws_cloudwatch_event_rule.notice) == 0 && length(aws_lambda_permission.notice) == 0 && !anytrue([for name in keys(aws_lambda_function.this.environment[0].variables) : startswith(name, "NOTICE_")])
+    error_message = "Without topics there are no notifications, no schedule and no NOTICE_ settings."
+  }
+
+  assert {
+    condition     = !contains([for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement.Sid], "PublishNotices")
+    error_message = "Without notices the role publishes nothing."
+  }
+}

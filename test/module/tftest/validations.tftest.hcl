@@ -845,3 +845,53 @@ run "rejects_alarm_sns_topic_arn_topic_name_without_arn" {
 
   expect_failures = [var.alarm_sns_topic_arn]
 }
+
+run "rejects_rotation_succeeded_sns_topic_arn_topic_name_without_arn" {
+  command = plan
+
+  variables {
+    rotation_succeeded_sns_topic_arn = "dba-rotations"
+  }
+
+  expect_failures = [var.rotation_succeeded_sns_topic_arn]
+}
+
+run "rejects_rotation_notice_topic_name_without_arn" {
+  command = plan
+
+  variables {
+    rotation_notice = { sns_topic_arn = "dba-notices" }
+  }
+
+  expect_failures = [var.rotation_notice]
+}
+
+run "rejects_rotation_notice_lead_above_30_days" {
+  command = plan
+
+  variables {
+    rotation_notice = { sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:dba-notices", lead_minutes = 43201 }
+  }
+
+  expect_failures = [var.rotation_notice]
+}
+
+run "rejects_rotation_notice_period_below_5_minutes" {
+  command = plan
+
+  variables {
+    rotation_notice = { sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:dba-notices", period_minutes = 1 }
+  }
+
+  expect_failures = [var.rotation_notice]
+}
+
+run "rejects_rotation_notice_key_alias" {
+  command = plan
+
+  variables {
+    rotation_notice = { sns_topic_arn = "arn:aws:sns:eu-west-1:111122223333:dba-notices", sns_kms_key_arn = "alias/sns" }
+  }
+
+  expect_failures = [var.rotation_notice]
+}
