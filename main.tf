@@ -50,7 +50,6 @@ locals {
   create_code_signing_config  = length(var.code_signing_profile_version_arns) > 0
   create_administrator_access = var.admin_secret_arn != null || var.use_rds_managed_master_secrets
   code_signing_config_arn     = local.create_code_signing_config ? aws_lambda_code_signing_config.this[0].arn : var.code_signing_config_arn
-  terraform_principal_arn     = data.aws_iam_session_context.current.issuer_arn
 
   # The administrator secrets the function may read: the one given, or exactly the RDS-managed master
   # secrets listed, with their keys.
@@ -58,10 +57,12 @@ locals {
   administrator_key_arns = var.admin_secret_arn != null ? compact([var.admin_secret_kms_key_arn]) : distinct(compact([
     for secret in var.rds_master_secrets : secret.kms_key_arn
   ]))
-  terraform_principal_checked = startswith(local.terraform_principal_arn, "${local.arn_prefix}:iam::")
 
-  # The admin ARNs may hold IAM wildcards (`*`, `?`); as regular expressions they tell whether the
-  # role Terraform runs as is one of them.
+  # The role Terraform runs as must be one of the admins, or the secrets' policies would lock it out.
+  # Only IAM roles and users can be named in the policies, so other sessions are not checked. The
+  # admin ARNs may hold IAM wildcards (`*`, `?`); as regular expressions they tell whether it matches.
+  terraform_principal_arn     = data.aws_iam_session_context.current.issuer_arn
+  terraform_principal_checked = startswith(local.terraform_principal_arn, "${local.arn_prefix}:iam::")
   admin_arn_regexes = [
     for arn in var.secret_admin_role_arns :
     "^${replace(replace(replace(arn, "/[.+^$(){}|\\[\\]\\\\]/", "\\$0"), "*", ".*"), "?", ".")}$"

@@ -223,6 +223,13 @@ describe('the examples', () => {
       for (const [moduleName, [call]] of Object.entries(hcl.module ?? {})) {
         expect(call?.source, `module ${moduleName}`).toBe('../..');
       }
+      // A copy elsewhere would resolve ../.. to some other directory: the README must say what to write.
+      if (Object.keys(hcl.module ?? {}).length > 0) {
+        const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+        expect(readme).toContain('## Copying this example');
+        expect(readme).toMatch(/source = "git::https:\/\/[^"]+\?ref=v\d+\.\d+\.\d+"/);
+        expect(readme).toContain('hashicorp/time');
+      }
     },
   );
 

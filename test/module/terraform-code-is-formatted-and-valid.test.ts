@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleNames, repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
+import { exampleNames, limit, repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
 
 describe('the Terraform code', () => {
   let workspace: ReturnType<typeof temporaryDir>;
@@ -25,14 +25,18 @@ describe('the Terraform code', () => {
     expect(exampleNames).toEqual(expect.arrayContaining(['complete', 'function-bucket']));
   });
 
-  it.each([
+  // Two at a time: each validation is one terraform process, mostly on one core.
+  const slots = limit(2);
+
+  it.concurrent.each([
     ['the module (time_sleep replaced by terraform_data)', '.'],
     ...exampleNames.map((name) => [`examples/${name} (calling the module copy)`, join('examples', name)]),
   ])('validates %s', async (_label, relative) => {
     const dir = join(workspace.dir, relative);
-    await terraform(['init', '-backend=false', '-no-color', '-input=false'], dir);
-    const result = await terraform(['validate', '-no-color', '-json'], dir);
-    const report = JSON.parse(result.stdout);
+    const report = await slots(async () => {
+      await terraform(['init', '-backend=false', '-no-color', '-input=false'], dir);
+      return JSON.parse((await terraform(['validate', '-no-color', '-json'], dir)).stdout);
+    });
     expect(report.diagnostics).toEqual([]);
     expect(report.valid).toBe(true);
   });

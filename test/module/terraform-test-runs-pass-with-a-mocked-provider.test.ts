@@ -23,8 +23,9 @@ async function terraformTest(dir: string, file: string): Promise<void> {
   expect(result.stdout).toMatch(/Success! \d+ passed, 0 failed\./);
 }
 
-// test/module/tftest/renders.tftest.hcl runs with `mock_provider "aws"` on a copy of the module whose
-// time_sleep is a terraform_data (hashicorp/time is not available offline).
+// The renders*.tftest.hcl files run with `mock_provider "aws"` on a copy of the module whose
+// time_sleep is a terraform_data (hashicorp/time is not available offline). Each run plans the whole
+// module with a provider process of its own, so the two files run side by side.
 describe('terraform test of what the module renders, with a mocked AWS provider', () => {
   let workspace: ReturnType<typeof temporaryDir>;
 
@@ -37,9 +38,19 @@ describe('terraform test of what the module renders, with a mocked AWS provider'
 
   afterAll(() => workspace?.remove());
 
-  it('renders the environment, policies, security-group rules, permissions and notifications (renders.tftest.hcl)', async () => {
-    await terraformTest(workspace.dir, 'renders.tftest.hcl');
-  }, 300_000);
+  it.concurrent.each([
+    ['the environment, the role, the secret policies, the network and the code checks', 'renders.tftest.hcl'],
+    [
+      'several users, the strategies and the notifications',
+      'renders-users-strategies-notifications.tftest.hcl',
+    ],
+  ])(
+    'renders %s (%s)',
+    async (_label, file) => {
+      await terraformTest(workspace.dir, file);
+    },
+    300_000,
+  );
 });
 
 // Variable validations read only the variables, so test/module/tftest/validations.tftest.hcl runs

@@ -153,6 +153,24 @@ export function withoutTimeSleep(file: string, text: string): string {
   return result;
 }
 
+/** Runs at most `count` of the functions given to it at a time, in the order they come. */
+export function limit(count: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (running >= count) await new Promise<void>((start) => waiting.push(start));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
 /** A temporary directory removed by the returned function. */
 export function temporaryDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
