@@ -1,5 +1,10 @@
+// The module against moto_server (time_sleep replaced by terraform_data), the way an application
+// meets it: the 1.0 module (test/module/fixtures/module-1.0) applied first, then upgraded in place to
+// the current module with the inputs and moved blocks of docs/upgrading.md (no secret destroyed, the
+// password kept), a second user added on the way; then everything the module creates is checked, and
+// destroyed.
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetFunctionCommand,
@@ -33,10 +38,11 @@ import {
 import { simulate } from './policy-simulation.ts';
 import {
   motoProviderOverride,
+  repoRoot,
   stageModule,
-  TERRAFORM_APPLY_TIMEOUT,
   temporaryDir,
   terraform,
+  TERRAFORM_APPLY_TIMEOUT,
 } from './terraform.ts';
 
 const bucket = 'dba-function-releases';
@@ -69,6 +75,21 @@ function functionZip(): Promise<Buffer> {
   });
 }
 
+/** The ```hcl block that follows the marker in docs/upgrading.md: the moved blocks a caller writes. */
+function documentedMovedBlocks(): string {
+  const doc = readFileSync(join(repoRoot, 'docs', 'upgrading.md'), 'utf8');
+  const block = /<!-- upgrade-moved-blocks -->\n```hcl\n([\s\S]*?)\n```/.exec(doc)?.[1];
+  if (!block) throw new Error('docs/upgrading.md has no moved blocks after <!-- upgrade-moved-blocks -->');
+  return block;
+}
+
+interface ResourceChange {
+  address: string;
+  previous_address?: string;
+  type: string;
+  change: { actions: string[] };
+}
+
 const ec2 = '2016-11-15';
 const iam = '2010-05-08';
 
@@ -77,11 +98,24 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   let workspace: ReturnType<typeof temporaryDir>;
   let secrets: SecretsManagerClient;
   let lambda: LambdaClient;
-  let outputs: Record<string, { value: string }>;
+  let outputs: Record<string, unknown>;
+  let inputs: Record<string, unknown>;
+  let upgradedSecretArn: string;
+  let upgradedVersionId: string;
   let vpcId: string;
   let subnetId: string;
   let codeSha256: string;
   let secretArns: Record<string, string>;
+
+  const moduleDir = () => join(workspace.dir, 'rotation');
+  const writeCall = (callInputs: Record<string, unknown>) =>
+    writeFileSync(
+      join(workspace.dir, 'main.tf.json'),
+      JSON.stringify({
+        module: { password_rotation: { source: './rotation', ...inputs, ...callInputs } },
+        output: { rotation: { value: '${module.password_rotation}' } },
+      }),
+    );
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -109,20 +143,54 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         'subnetId',
       )[0] ?? '';
 
+    inputs = {
+      name,
+      s3_bucket: bucket,
+      s3_key: key,
+      source_code_hash: codeSha256,
+      vpc_id: vpcId,
+      subnet_ids: [subnetId],
+      api_endpoint_cidr_blocks: ['10.0.0.0/24'],
+      database_cidr_blocks: ['10.0.16.0/20', '10.0.32.0/20'],
+      recovery_window_in_days: 0,
+      log_level: 'DEBUG',
+      manual_invoke_principals: [dbaBackendRole],
+    };
+
+    // The application's 1.0 configuration, applied.
     workspace = temporaryDir('module-moto');
-    stageModule(workspace.dir);
+    stageModule(moduleDir(), [], join(repoRoot, 'test', 'module', 'fixtures', 'module-1.0'));
     writeFileSync(join(workspace.dir, 'provider.tf'), motoProviderOverride(moto.endpoint, motoRegion));
-    writeFileSync(
-      join(workspace.dir, 'terraform.tfvars.json'),
-      JSON.stringify({
-        name,
-        s3_bucket: bucket,
-        s3_key: key,
-        source_code_hash: codeSha256,
-        vpc_id: vpcId,
-        subnet_ids: [subnetId],
-        api_endpoint_cidr_blocks: ['10.0.0.0/24'],
-        database_cidr_blocks: ['10.0.16.0/20', '10.0.32.0/20'],
+    writeCall({ secret_name: secretName, username: 'app', default_provision_password: dpp });
+    await terraform(['init', '-no-color', '-input=false'], workspace.dir);
+    await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
+
+    upgradedSecretArn =
+      (await secrets.send(new ListSecretsCommand({}))).SecretList?.find(
+        (secret) => secret.Name === secretName,
+      )?.ARN ?? '';
+    const described = await secrets.send(new DescribeSecretCommand({ SecretId: upgradedSecretArn }));
+    upgradedVersionId =
+      Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) =>
+        stages.includes('AWSCURRENT'),
+      )?.[0] ?? '';
+  }, TERRAFORM_APPLY_TIMEOUT);
+
+  afterAll(async () => {
+    secrets?.destroy();
+    lambda?.destroy();
+    await stopMoto(moto);
+    workspace?.remove();
+  });
+
+  it(
+    'plans the upgrade with the moved blocks of docs/upgrading.md without destroying a secret',
+    async () => {
+      expect(upgradedSecretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
+      for (const file of readdirSync(moduleDir())) rmSync(join(moduleDir(), file), { recursive: true });
+      stageModule(moduleDir());
+      writeFileSync(join(workspace.dir, 'moved.tf'), `${documentedMovedBlocks()}\n`);
+      writeCall({
         users: {
           app: { username: 'app', secret_name: secretName, application_role_arns: [appRole] },
           reporting: {
@@ -134,49 +202,85 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
           },
         },
         default_provision_passwords: { app: dpp, reporting: reportingDpp },
-        recovery_window_in_days: 0,
-        log_level: 'DEBUG',
-        manual_invoke_principals: [dbaBackendRole],
         secret_admin_role_arns: [adminRole],
         db_tag: { key: 'application', value: 'shop' },
         alarm_sns_topic_arn: alarmTopic,
         rotation_succeeded_sns_topic_arn: alarmTopic,
         rotation_notice: { sns_topic_arn: noticeTopic, period_minutes: 30 },
-      }),
-    );
-    await terraform(['init', '-no-color', '-input=false'], workspace.dir);
-  }, TERRAFORM_APPLY_TIMEOUT);
+      });
+      await terraform(['init', '-no-color', '-input=false'], workspace.dir);
+      await terraform(['plan', '-no-color', '-input=false', '-out=upgrade.tfplan'], workspace.dir);
+      const plan = JSON.parse(
+        (await terraform(['show', '-no-color', '-json', 'upgrade.tfplan'], workspace.dir)).stdout,
+      );
+      const changes = plan.resource_changes as ResourceChange[];
 
-  afterAll(async () => {
-    secrets?.destroy();
-    lambda?.destroy();
-    await stopMoto(moto);
-    workspace?.remove();
-  });
+      const deleted = changes.filter((change) => change.change.actions.includes('delete'));
+      expect(deleted.filter((change) => change.type.startsWith('aws_secretsmanager_secret'))).toEqual([]);
+      expect(deleted.map((change) => change.address).sort()).toEqual([
+        'module.password_rotation.aws_iam_role_policy_attachment.vpc_access',
+        'module.password_rotation.aws_lambda_function_event_invoke_config.this',
+        `module.password_rotation.aws_lambda_permission.manual_invoke["${dbaBackendRole}"]`,
+        'module.password_rotation.aws_lambda_permission.secrets_manager',
+        'module.password_rotation.terraform_data.initial_rotation',
+      ]);
+      const moved = Object.fromEntries(
+        changes
+          .filter((change) => change.previous_address)
+          .map((change) => [change.address, change.previous_address]),
+      );
+      expect(moved).toEqual({
+        'module.password_rotation.aws_secretsmanager_secret.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret.this',
+        'module.password_rotation.aws_secretsmanager_secret_version.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret_version.this',
+        'module.password_rotation.aws_secretsmanager_secret_rotation.this["app"]':
+          'module.password_rotation.aws_secretsmanager_secret_rotation.this',
+      });
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 
   it(
-    'applies and creates the secrets, function, aliases, role, security group, log group and alerting',
+    'applies the upgrade and keeps the secret, its current version and its password',
     async () => {
-      await terraform(['apply', '-no-color', '-auto-approve', '-input=false'], workspace.dir);
-      outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout);
+      await terraform(['apply', '-no-color', '-input=false', 'upgrade.tfplan'], workspace.dir);
+      outputs = JSON.parse((await terraform(['output', '-no-color', '-json'], workspace.dir)).stdout).rotation
+        .value;
 
-      secretArns = outputs.secret_arns?.value as unknown as Record<string, string>;
+      const described = await secrets.send(new DescribeSecretCommand({ SecretId: upgradedSecretArn }));
+      expect(described.ARN).toBe(upgradedSecretArn);
+      expect(described.DeletedDate).toBeUndefined();
+      expect(described.VersionIdsToStages?.[upgradedVersionId]).toContain('AWSCURRENT');
+      const current = await secrets.send(
+        new GetSecretValueCommand({ SecretId: upgradedSecretArn, VersionStage: 'AWSCURRENT' }),
+      );
+      expect(JSON.parse(current.SecretString ?? '{}')).toEqual({ username: 'app', password: dpp });
+      expect((outputs.secret_arns as Record<string, string>).app).toBe(upgradedSecretArn);
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
+
+  it(
+    'has created the secrets, function, aliases, role, security group, log group and notifications',
+    async () => {
+      secretArns = outputs.secret_arns as Record<string, string>;
       const secretArn = secretArns.app ?? '';
       const reportingSecretArn = secretArns.reporting ?? '';
-      const functionArn = outputs.function_arn?.value ?? '';
+      const functionArn = String(outputs.function_arn);
       expect(secretArn).toMatch(new RegExp(`:secret:${secretName}-[A-Za-z0-9]{6}$`));
       expect(reportingSecretArn).toMatch(new RegExp(`:secret:${reportingSecretName}-[A-Za-z0-9]{6}$`));
-      expect(outputs.secret_names?.value).toEqual({ app: secretName, reporting: reportingSecretName });
-      expect(outputs.function_name?.value).toBe(name);
-      expect(outputs.role_arn?.value).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
-      expect(outputs.log_group_name?.value).toBe(`/aws/lambda/${name}`);
-      expect(outputs.rotation_ready?.value).toBeTruthy();
+      expect(outputs.secret_names).toEqual({ app: secretName, reporting: reportingSecretName });
+      expect(outputs.function_name).toBe(name);
+      expect(outputs.role_arn).toBe(`arn:aws:iam::${motoAccountId}:role/${name}`);
+      expect(outputs.log_group_name).toBe(`/aws/lambda/${name}`);
+      expect(outputs.rotation_ready).toBeTruthy();
 
       const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
       expect(secret.RotationEnabled).toBe(true);
       expect(secret.RotationLambdaARN).toBe(`${functionArn}:rotation`);
-      expect(outputs.rotation_alias_arn?.value).toBe(`${functionArn}:rotation`);
-      expect(outputs.manual_invoke_arn?.value).toBe(`${functionArn}:manual`);
+      expect(outputs.rotation_alias_arn).toBe(`${functionArn}:rotation`);
+      expect(outputs.manual_invoke_arn).toBe(`${functionArn}:manual`);
       expect(secret.RotationRules?.AutomaticallyAfterDays).toBe(30);
       // moto's RotateSecret "invokes" the function without running it: the DPP stays AWSCURRENT and the
       // new version only carries AWSPENDING.
@@ -201,8 +305,8 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
       expect(fn.Configuration?.Runtime).toBe('nodejs22.x');
       expect(fn.Configuration?.Handler).toBe('index.handler');
-      expect(fn.Configuration?.Role).toBe(outputs.role_arn?.value);
-      const provisionSecretArn = outputs.provision_secret_arn?.value ?? '';
+      expect(fn.Configuration?.Role).toBe(outputs.role_arn);
+      const provisionSecretArn = String(outputs.provision_secret_arn);
       const environment = fn.Configuration?.Environment?.Variables ?? {};
       expect(JSON.parse(environment.SECRETS ?? '[]')).toEqual([
         { user: 'app', secretArn },
@@ -228,7 +332,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
         expect(JSON.stringify(denied)).toContain(adminRole);
       }
       expect(fn.Configuration?.VpcConfig?.SubnetIds).toEqual([subnetId]);
-      expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id?.value]);
+      expect(fn.Configuration?.VpcConfig?.SecurityGroupIds).toEqual([outputs.security_group_id]);
       const concurrency = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }));
       expect(concurrency.ReservedConcurrentExecutions).toBe(2);
       for (const alias of ['rotation', 'manual']) {
@@ -288,7 +392,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
       const inline = await queryApi(moto, 'iam', iam, 'ListRolePolicies', { RoleName: name });
       expect(xmlValues(inline, 'member')).toEqual(['rotation']);
 
-      const groupId = outputs.security_group_id?.value ?? '';
+      const groupId = String(outputs.security_group_id);
       const rules = await queryApi(moto, 'ec2', ec2, 'DescribeSecurityGroupRules', {
         'Filter.1.Name': 'group-id',
         'Filter.1.Value.1': groupId,
@@ -371,7 +475,7 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
   );
 
   it("gives each application role, with output application_policies, its own user's current and pending credentials and nothing else", async () => {
-    const policies = outputs.application_policies?.value as unknown as Record<string, string>;
+    const policies = outputs.application_policies as Record<string, string>;
     const appPolicy = JSON.parse(policies.app ?? '{}');
     const appSecret = secretArns.app ?? '';
     const reportingSecret = secretArns.reporting ?? '';
