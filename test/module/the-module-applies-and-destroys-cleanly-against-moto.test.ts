@@ -40,9 +40,9 @@ import {
   motoProviderOverride,
   repoRoot,
   stageModule,
+  TERRAFORM_APPLY_TIMEOUT,
   temporaryDir,
   terraform,
-  TERRAFORM_APPLY_TIMEOUT,
 } from './terraform.ts';
 
 const bucket = 'dba-function-releases';
@@ -113,7 +113,8 @@ describe('the module against moto_server (time_sleep replaced by terraform_data)
       join(workspace.dir, 'main.tf.json'),
       JSON.stringify({
         module: { password_rotation: { source: './rotation', ...inputs, ...callInputs } },
-        output: { rotation: { value: '${module.password_rotation}' } },
+        // Terraform's JSON syntax: every output of the module, as one object.
+        output: { rotation: { value: `\${module.password_rotation}` } },
       }),
     );
 
