@@ -1,7 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleNames, limit, repoRoot, stageModule, temporaryDir, terraform } from './terraform.ts';
+import {
+  exampleNames,
+  limit,
+  repoRoot,
+  stageModule,
+  TERRAFORM_APPLY_TIMEOUT,
+  temporaryDir,
+  terraform,
+} from './terraform.ts';
 
 describe('the Terraform code', () => {
   let workspace: ReturnType<typeof temporaryDir>;
@@ -25,21 +33,27 @@ describe('the Terraform code', () => {
     expect(exampleNames).toEqual(expect.arrayContaining(['complete', 'function-bucket']));
   });
 
-  // Two at a time: each validation is one terraform process, mostly on one core.
+  // Two at a time: each validation is one terraform process, mostly on one core. A test's time
+  // includes its wait for a slot, hence the apply-sized timeout.
   const slots = limit(2);
 
   it.concurrent.each([
     ['the module (time_sleep replaced by terraform_data)', '.'],
     ...exampleNames.map((name) => [`examples/${name} (calling the module copy)`, join('examples', name)]),
-  ])('validates %s', async (_label, relative) => {
-    const dir = join(workspace.dir, relative);
-    const report = await slots(async () => {
-      await terraform(['init', '-backend=false', '-no-color', '-input=false'], dir);
-      return JSON.parse((await terraform(['validate', '-no-color', '-json'], dir)).stdout);
-    });
-    expect(report.diagnostics).toEqual([]);
-    expect(report.valid).toBe(true);
-  });
+  ])(
+    'validates %s',
+    async (_label, relative) => {
+      const dir = join(workspace.dir, relative);
+      const report = await slots(async () => {
+        await terraform(['init', '-backend=false', '-no-color', '-input=false'], dir);
+        return JSON.parse((await terraform(['validate', '-no-color', '-json'], dir)).stdout);
+      });
+      expect(report.diagnostics).toEqual([]);
+      expect(report.valid).toBe(true);
+      // The time waiting for a slot counts.
+    },
+    TERRAFORM_APPLY_TIMEOUT,
+  );
 
   it('refuses rotation_rules with both days and a schedule already at terraform validate', async () => {
     const root = join(workspace.dir, 'caller-with-bad-inputs');

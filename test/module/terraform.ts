@@ -109,11 +109,22 @@ export interface TerraformResult {
   stderr: string;
 }
 
+// Terraform's plugin cache is not safe for inits running at the same time: one at a time here.
+const initSlots = limit(1);
+
 /** Runs terraform; rejects with its output on a non-zero exit unless `allowFailure` is set. */
 export function terraform(
   args: string[],
   cwd: string,
   options: { env?: Record<string, string>; allowFailure?: boolean } = {},
+): Promise<TerraformResult> {
+  return args[0] === 'init' ? initSlots(() => run(args, cwd, options)) : run(args, cwd, options);
+}
+
+function run(
+  args: string[],
+  cwd: string,
+  options: { env?: Record<string, string>; allowFailure?: boolean },
 ): Promise<TerraformResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
