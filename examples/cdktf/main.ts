@@ -66,6 +66,11 @@ class ApplicationStack extends TerraformStack {
       description: 'Default provision password the DBA backend creates the application user with.',
     });
 
+    const functionSourceCodeHash = new TerraformVariable(this, 'function_source_code_hash', {
+      type: 'string',
+      description: 'Base64 SHA-256 of function.zip, as printed by the release script.',
+    });
+
     const rotation = new TerraformHclModule(this, 'password_rotation', {
       source: moduleSource,
       skipAssetCreationFromLocalModules: true,
@@ -77,12 +82,13 @@ class ApplicationStack extends TerraformStack {
         subnet_ids: subnetIds.listValue,
         api_endpoint_cidr_blocks: ['10.0.0.0/24'],
         database_cidr_blocks: ['10.0.16.0/20'],
-        secret_name: `${name}/mysql/app`,
-        username: 'app',
-        default_provision_password: defaultProvisionPassword.stringValue,
+        users: { app: { username: 'app', secret_name: `${name}/mysql/app` } },
+        default_provision_passwords: { app: defaultProvisionPassword.stringValue },
         db_tag: { key: 'application', value: name },
-        rotation_automatically_after_days: 30,
+        rotation_rules: { automatically_after_days: 30 },
         manual_invoke_principals: ['arn:aws:iam::111122223333:role/dba-backend'],
+        source_code_hash: functionSourceCodeHash.stringValue,
+        secret_admin_role_arns: ['arn:aws:iam::444455556666:role/shop-admin'],
         tags: { application: name },
       },
     });
@@ -114,8 +120,8 @@ class ApplicationStack extends TerraformStack {
       );
     }
 
-    new TerraformOutput(this, 'secret_arn', { value: rotation.get('secret_arn') });
-    new TerraformOutput(this, 'function_name', { value: rotation.get('function_name') });
+    new TerraformOutput(this, 'secret_arns', { value: rotation.get('secret_arns') });
+    new TerraformOutput(this, 'manual_invoke_arn', { value: rotation.get('manual_invoke_arn') });
   }
 }
 

@@ -15,19 +15,46 @@ module "password_rotation" {
   database_cidr_blocks     = var.database_cidr_blocks
   source_code_hash         = var.function_source_code_hash
 
-  secret_name                = "${var.name}/mysql/app"
-  username                   = "app"
-  default_provision_password = var.default_provision_password
+  users = {
+    app = {
+      username              = "app"
+      secret_name           = "${var.name}/mysql/app"
+      application_role_arns = [aws_iam_role.application.arn]
+    }
+  }
+  default_provision_passwords = { app = var.default_provision_password }
 
   # Only this application's instances take part.
-  db_tag                       = { key = "application", value = var.name }
-  rotation_schedule_expression = "cron(0 4 ? * TUE *)"
-  rotation_duration            = "2h"
+  db_tag         = { key = "application", value = var.name }
+  rotation_rules = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "2h" }
+
+  # Only the function, the application role above and these admins may read the password.
+  secret_admin_role_arns = var.admin_role_arns
 
   manual_invoke_principals = [var.dba_backend_role_arn]
   alarm_sns_topic_arn      = var.alarm_sns_topic_arn
 
   tags = { application = var.name }
+}
+
+# The application's role (for example its ECS task role), one of the few principals that may read the password.
+resource "aws_iam_role" "application" {
+  name = "${var.name}-application"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+    }]
+  })
+}
+
+# The least the application needs to read its credentials with the client library.
+resource "aws_iam_role_policy" "read_credentials" {
+  name   = "read-mysql-credentials"
+  role   = aws_iam_role.application.id
+  policy = module.password_rotation.application_policies["app"]
 }
 
 resource "aws_db_subnet_group" "this" {

@@ -1,11 +1,11 @@
 output "secret_arn" {
   description = "ARN of the application's MySQL credentials."
-  value       = module.password_rotation.secret_arn
+  value       = module.password_rotation.secret_arns["app"]
 }
 
-output "function_name" {
-  description = "Rotation function the DBA backend invokes for manual actions."
-  value       = module.password_rotation.function_name
+output "manual_invoke_arn" {
+  description = "What the DBA backend invokes for manual actions (the function's manual alias)."
+  value       = module.password_rotation.manual_invoke_arn
 }
 
 output "instance_endpoints" {

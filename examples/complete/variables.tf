@@ -43,7 +43,11 @@ variable "function_key" {
 variable "function_source_code_hash" {
   description = "Base64 SHA-256 of `function.zip`, as printed by the release script."
   type        = string
-  default     = null
+}
+
+variable "admin_role_arns" {
+  description = "Roles that administer the secret, the one Terraform runs as among them."
+  type        = list(string)
 }
 
 variable "default_provision_password" {

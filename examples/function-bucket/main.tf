@@ -12,6 +12,9 @@ locals {
 resource "aws_s3_bucket" "this" {
   bucket = var.bucket_name
 
+  # Object Lock can only be switched on here, at creation; its default retention is set below.
+  object_lock_enabled = var.object_lock != null
+
   tags = var.tags
 }
 
@@ -52,6 +55,23 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
+# Each new release is locked for the chosen time: nobody, the release role included, can overwrite or
+# delete that version before it ends (COMPLIANCE: not even the root user).
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  count = var.object_lock != null ? 1 : 0
+
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    default_retention {
+      mode = var.object_lock.mode
+      days = var.object_lock.days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
@@ -64,6 +84,31 @@ resource "aws_s3_bucket_policy" "this" {
         Action    = "s3:*"
         Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      {
+        Sid       = "DenyTlsBelow12"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+        Condition = { NumericLessThan = { "s3:TlsVersion" = "1.2" } }
+      },
+      {
+        # Whatever their own policies allow, principals of this account other than the release role
+        # can neither replace nor remove a release.
+        Sid       = "OnlyTheReleaseRoleWrites"
+        Effect    = "Deny"
+        Principal = "*"
+        Action = [
+          "s3:BypassGovernanceRetention",
+          "s3:DeleteObject",
+          "s3:DeleteObjectVersion",
+          "s3:PutObject",
+          "s3:PutObjectLegalHold",
+          "s3:PutObjectRetention",
+        ]
+        Resource  = "${local.bucket_arn}/*"
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.release_role_arn } }
       },
       {
         # Lambda fetches the code with the credentials of whoever creates or updates the function.

@@ -35,8 +35,8 @@ describe('the cdktf example (module copy with time_sleep replaced by terraform_d
   it('synthesizes the module, the provider and databases that wait for rotation_ready', () => {
     const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8'));
     expect(stack.module.password_rotation).toMatchObject({
-      username: 'app',
-      default_provision_password: `\${var.default_provision_password}`,
+      users: { app: { username: 'app', secret_name: 'shop/mysql/app' } },
+      default_provision_passwords: { app: `\${var.default_provision_password}` },
     });
     expect(stack.provider.aws).toEqual([{ region: 'eu-west-1' }]);
     const databases = Object.values(stack.resource.aws_db_instance) as { depends_on: string[] }[];

@@ -30,10 +30,18 @@ async function parseDir(dir: string): Promise<Hcl> {
   const merged: Record<string, unknown> = {};
   for (const part of parts) {
     for (const [kind, value] of Object.entries(part)) {
-      merged[kind] =
-        kind === 'terraform'
-          ? [...((merged.terraform as Block[] | undefined) ?? []), ...(value as Block[])]
-          : { ...(merged[kind] as object | undefined), ...(value as object) };
+      if (kind === 'terraform') {
+        merged.terraform = [...((merged.terraform as Block[] | undefined) ?? []), ...(value as Block[])];
+      } else if (kind === 'resource') {
+        // Resources of one type may be spread over several files.
+        const types = (merged.resource ?? {}) as Record<string, Blocks>;
+        for (const [type, blocks] of Object.entries(value as Record<string, Blocks>)) {
+          types[type] = { ...types[type], ...blocks };
+        }
+        merged.resource = types;
+      } else {
+        merged[kind] = { ...(merged[kind] as object | undefined), ...(value as object) };
+      }
     }
   }
   return merged as Hcl;
@@ -77,8 +85,8 @@ describe('the module HCL', () => {
     const version = resource(hcl, 'aws_secretsmanager_secret_version', 'this');
     const lifecycle = only(version.lifecycle as Block[], 'lifecycle');
     expect(lifecycle.ignore_changes).toEqual([ref('secret_string')]);
-    expect(version.secret_string).toContain('username = var.username');
-    expect(version.secret_string).toContain('password = var.default_provision_password');
+    expect(version.secret_string).toContain('username = each.value.username');
+    expect(version.secret_string).toContain('password = var.default_provision_passwords[each.key]');
   });
 
   it('configures the rotation only after the invoke permission and the first version', () => {
@@ -89,7 +97,59 @@ describe('the module HCL', () => {
         ref('aws_secretsmanager_secret_version.this'),
       ]),
     );
-    expect(rotation.rotation_lambda_arn).toBe(ref('aws_lambda_function.this.arn'));
+    expect(rotation.rotation_lambda_arn).toBe(ref('aws_lambda_alias.rotation.arn'));
+  });
+
+  it('lets Secrets Manager invoke the rotation alias alone, for its secret, and manual principals the manual alias alone', () => {
+    const secretsManager = resource(hcl, 'aws_lambda_permission', 'secrets_manager');
+    expect(secretsManager.qualifier).toBe(ref('aws_lambda_alias.rotation.name'));
+    expect(secretsManager.for_each).toBe(ref('var.users'));
+    expect(secretsManager.source_arn).toBe(ref('aws_secretsmanager_secret.this[each.key].arn'));
+    expect(secretsManager.source_account).toBe(ref('local.account_id'));
+    const manual = resource(hcl, 'aws_lambda_permission', 'manual_invoke');
+    expect(manual.qualifier).toBe(ref('aws_lambda_alias.manual.name'));
+    const fn = resource(hcl, 'aws_lambda_function', 'this');
+    expect(fn.publish).toBe(true);
+  });
+
+  it('gives the role inline policies only: its own and, apart, the administrator credentials', () => {
+    expect(hcl.resource?.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(Object.keys(hcl.resource?.aws_iam_role_policy ?? {}).sort()).toEqual(['administrator', 'this']);
+  });
+
+  it('lets EventBridge invoke the manual alias for the notice schedule only', () => {
+    const notice = resource(hcl, 'aws_lambda_permission', 'notice');
+    expect(notice.principal).toBe('events.amazonaws.com');
+    expect(notice.qualifier).toBe(ref('aws_lambda_alias.manual.name'));
+    expect(notice.source_arn).toBe(ref('aws_cloudwatch_event_rule.notice[0].arn'));
+    expect(resource(hcl, 'aws_cloudwatch_event_target', 'notice').arn).toBe(
+      ref('aws_lambda_alias.manual.arn'),
+    );
+  });
+
+  it('lets neither the function nor the rotations wait for the administrator policy (RDS master secrets exist only after rotation_ready)', () => {
+    const waits = [
+      resource(hcl, 'aws_lambda_function', 'this').depends_on,
+      resource(hcl, 'aws_secretsmanager_secret_rotation', 'this').depends_on,
+      resource(hcl, 'time_sleep', 'initial_rotation').depends_on,
+    ];
+    for (const dependsOn of waits) {
+      expect(JSON.stringify(dependsOn)).not.toContain('aws_iam_role_policy.administrator');
+    }
+  });
+
+  it('keeps every password out of the function environment', async () => {
+    const main = await parseFile(join(repoRoot, 'main.tf'));
+    const text = JSON.stringify((main as { locals?: unknown }).locals);
+    expect(text).toContain('PROVISION_SECRET_ARN');
+    expect(text).not.toMatch(/DEFAULT_PROVISION_PASSWORD|default_provision_password/);
+  });
+
+  it('checks the deployed code against source_code_hash', () => {
+    const fn = resource(hcl, 'aws_lambda_function', 'this');
+    const lifecycle = only(fn.lifecycle as Block[], 'lifecycle');
+    const postcondition = only(lifecycle.postcondition as Block[], 'postcondition');
+    expect(postcondition.condition).toBe(ref('self.code_sha256 == var.source_code_hash'));
   });
 
   it('waits with the real time_sleep after the rotation, for rotation_wait_duration', () => {
@@ -133,8 +193,10 @@ describe('the module HCL', () => {
     }
   });
 
-  it('marks the default provision password sensitive', () => {
-    expect(only(hcl.variable?.default_provision_password, 'default_provision_password').sensitive).toBe(true);
+  it('marks the default provision passwords sensitive', () => {
+    expect(only(hcl.variable?.default_provision_passwords, 'default_provision_passwords').sensitive).toBe(
+      true,
+    );
   });
 
   it('has one expect_failures run per validation rule', async () => {
@@ -160,6 +222,13 @@ describe('the examples', () => {
       const hcl = await parseDir(dir);
       for (const [moduleName, [call]] of Object.entries(hcl.module ?? {})) {
         expect(call?.source, `module ${moduleName}`).toBe('../..');
+      }
+      // A copy elsewhere would resolve ../.. to some other directory: the README must say what to write.
+      if (Object.keys(hcl.module ?? {}).length > 0) {
+        const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+        expect(readme).toContain('## Copying this example');
+        expect(readme).toMatch(/source = "git::https:\/\/[^"]+\?ref=v\d+\.\d+\.\d+"/);
+        expect(readme).toContain('hashicorp/time');
       }
     },
   );

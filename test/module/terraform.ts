@@ -16,9 +16,18 @@ import { join, resolve } from 'node:path';
 /** Root of the repository: the module's .tf files live here. */
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
+/**
+ * Bound for a test or hook that applies, plans with a real provider or destroys: each takes 20 to 60
+ * seconds on a loaded 2-core machine.
+ */
+export const TERRAFORM_APPLY_TIMEOUT = 300_000;
+
 export const pluginMirror = process.env.TF_PLUGIN_MIRROR ?? '/opt/tf-plugins';
 
-const moduleFiles = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf'];
+/** The module's own files: every .tf file at the repository root. */
+export const moduleFiles = readdirSync(repoRoot)
+  .filter((file) => file.endsWith('.tf'))
+  .sort();
 
 export const exampleNames = readdirSync(join(repoRoot, 'examples'), { withFileTypes: true })
   .filter(
@@ -100,11 +109,22 @@ export interface TerraformResult {
   stderr: string;
 }
 
+// Terraform's plugin cache is not safe for inits running at the same time: one at a time here.
+const initSlots = limit(1);
+
 /** Runs terraform; rejects with its output on a non-zero exit unless `allowFailure` is set. */
 export function terraform(
   args: string[],
   cwd: string,
   options: { env?: Record<string, string>; allowFailure?: boolean } = {},
+): Promise<TerraformResult> {
+  return args[0] === 'init' ? initSlots(() => run(args, cwd, options)) : run(args, cwd, options);
+}
+
+function run(
+  args: string[],
+  cwd: string,
+  options: { env?: Record<string, string>; allowFailure?: boolean },
 ): Promise<TerraformResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
@@ -126,25 +146,40 @@ export function terraform(
 
 /**
  * `hashicorp/time` is not in the offline mirror, so Terraform-running tests use a copy of the module
- * whose `time_sleep` is a `terraform_data` with the same dependencies. The real block is checked by
- * parsing the HCL (hcl-keeps-rotation-invariants.test.ts).
+ * whose `time_sleep` is a `terraform_data` with the same triggers and dependencies. The real block is
+ * checked by parsing the HCL (hcl-keeps-rotation-invariants.test.ts).
  */
 export function withoutTimeSleep(file: string, text: string): string {
   if (file === 'versions.tf') {
     return text.replace(/\n\s*time = \{[^}]*\}\n/, '\n');
   }
-  let result = text.replace(
-    /resource "time_sleep" "initial_rotation" \{\n[\s\S]*?\n\}\n/,
-    `resource "terraform_data" "initial_rotation" {
-  triggers_replace = [aws_secretsmanager_secret_rotation.this.id]
-
-  depends_on = [aws_secretsmanager_secret_rotation.this]
-}
-`,
+  let result = text.replace(/resource "time_sleep" "initial_rotation" \{\n[\s\S]*?\n\}\n/, (block) =>
+    block
+      .replace('resource "time_sleep"', 'resource "terraform_data"')
+      .replace(/\n\s*create_duration\s*=.*\n/, '\n')
+      .replace(/\n(\s*)triggers\s*=/, '\n$1triggers_replace ='),
   );
   result = result.replaceAll('time_sleep.initial_rotation', 'terraform_data.initial_rotation');
   if (result.includes('time_sleep')) throw new Error(`${file}: time_sleep left after substitution`);
   return result;
+}
+
+/** Runs at most `count` of the functions given to it at a time, in the order they come. */
+export function limit(count: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    // A finishing task hands its slot straight to the next waiting one.
+    if (running >= count) await new Promise<void>((start) => waiting.push(start));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
 }
 
 /** A temporary directory removed by the returned function. */
@@ -155,12 +190,14 @@ export function temporaryDir(prefix: string): { dir: string; remove: () => void 
 
 /**
  * Copies the module (with `time_sleep` substituted) into `root` and the named examples into
- * `root/examples/<name>`, so that their `source = "../.."` resolves to the copy.
+ * `root/examples/<name>`, so that their `source = "../.."` resolves to the copy. `from` names
+ * another module directory to copy instead of the repository's (an earlier release).
  */
-export function stageModule(root: string, examples: string[] = []): void {
+export function stageModule(root: string, examples: string[] = [], from = repoRoot): void {
   mkdirSync(root, { recursive: true });
-  for (const file of moduleFiles) {
-    writeFileSync(join(root, file), withoutTimeSleep(file, readFileSync(join(repoRoot, file), 'utf8')));
+  const files = from === repoRoot ? moduleFiles : readdirSync(from).filter((file) => file.endsWith('.tf'));
+  for (const file of files) {
+    writeFileSync(join(root, file), withoutTimeSleep(file, readFileSync(join(from, file), 'utf8')));
   }
   for (const example of examples) {
     const target = join(root, 'examples', example);

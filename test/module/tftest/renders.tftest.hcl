@@ -1,32 +1,66 @@
-# Plan runs against a mocked AWS provider: what the module renders, without an AWS account.
+# Plan runs against a mocked AWS provider: what the module renders, without an AWS account (users,
+# strategies and notifications are in renders-users-strategies-notifications.tftest.hcl).
 # Run by test/module/terraform-test-runs-pass-with-a-mocked-provider.test.ts on a copy of the module.
 
-# Shared by both files: the mocked provider's data (mocks/aws.tfmock.hcl) and the inputs
-# (common.tfvars, passed with -var-file).
+# The mocked provider answers with mocks/aws.tfmock.hcl; the inputs every run starts from are in
+# common.tfvars (passed with -var-file), shared with validations.tftest.hcl.
 mock_provider "aws" {
   override_during = plan
   source          = "./tftest/mocks"
+}
+
+override_resource {
+  override_during = plan
+  target          = aws_secretsmanager_secret.provision
+  values = {
+    arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-GhIjKl"
+    id  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-GhIjKl"
+  }
+}
+
+override_resource {
+  override_during = plan
+  target          = aws_lambda_alias.rotation
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:rotation" }
+}
+
+override_resource {
+  override_during = plan
+  target          = aws_lambda_alias.manual
+  values          = { arn = "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:manual" }
 }
 
 run "defaults_render_the_function_contract" {
   command = plan
 
   assert {
-    condition = aws_lambda_function.this.environment[0].variables == tomap({
-      SECRET_ID                  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"
+    condition = tomap({ for name, value in aws_lambda_function.this.environment[0].variables : name => value if name != "SECRETS" }) == tomap({
+      PROVISION_SECRET_ARN       = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-GhIjKl"
+      ROTATION_ALIAS             = "rotation"
       PARALLEL                   = "10"
       RETRIES                    = "2"
       RETRY_WAIT_MS              = "2000"
       CONNECT_TIMEOUT_MS         = "5000"
       QUERY_TIMEOUT_MS           = "10000"
+      REPLICATION_WAIT_MS        = "10000"
+      SECRET_REPLICATION_WAIT_MS = "30000"
       DB_ENGINES                 = "mysql,mariadb"
+      DB_TAG_KEY                 = "application"
+      DB_TAG_VALUE               = "shop"
+      DB_DISCOVER_ALL            = "false"
       DB_SKIP_UNAVAILABLE        = "false"
       PASSWORD_LENGTH            = "32"
-      DEFAULT_PROVISION_PASSWORD = "Provision-Password-1"
+      ROTATION_STRATEGY          = "single-user"
+      ALTERNATING_USER_SUFFIX    = "_clone"
       STALE_PENDING_MINUTES      = "60"
       LOG_LEVEL                  = "INFO"
     })
-    error_message = "The environment must hold the defaults and no unset optional variable."
+    error_message = "The environment must hold the defaults, no unset optional variable and no password."
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.this.environment[0].variables["SECRETS"]) == [{ user = "app", secretArn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf" }]
+    error_message = "SECRETS must list the one user with its secret, and no setting that the module-wide variables already give."
   }
 
   assert {
@@ -35,8 +69,13 @@ run "defaults_render_the_function_contract" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.s3_bucket == "dba-function-releases" && aws_lambda_function.this.s3_key == "mysql-password-rotation/1.0.0/function.zip"
-    error_message = "The code must come from s3_bucket/s3_key."
+    condition     = aws_lambda_function.this.s3_bucket == "dba-function-releases" && aws_lambda_function.this.s3_key == "mysql-password-rotation/1.0.0/function.zip" && aws_lambda_function.this.source_code_hash == var.source_code_hash
+    error_message = "The code must come from s3_bucket/s3_key with the released hash."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.publish && aws_lambda_function.this.kms_key_arn == null && aws_lambda_function.this.code_signing_config_arn == null && length(aws_lambda_code_signing_config.this) == 0
+    error_message = "Every change publishes a version; without keys or signing, no key and no signing configuration."
   }
 
   assert {
@@ -60,13 +99,20 @@ run "defaults_render_the_function_contract" {
   }
 
   assert {
-    condition     = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
-    error_message = "Lambda must not retry a failed step by itself."
+    condition     = aws_lambda_alias.rotation.name == "rotation" && aws_lambda_alias.manual.name == "manual" && aws_lambda_alias.rotation.function_version == "1" && aws_lambda_alias.manual.function_version == "1"
+    error_message = "Both aliases must point at the published version."
   }
 
   assert {
-    condition     = aws_lambda_permission.secrets_manager.principal == "secretsmanager.amazonaws.com" && aws_lambda_permission.secrets_manager.source_account == "111122223333" && aws_lambda_permission.secrets_manager.action == "lambda:InvokeFunction"
-    error_message = "Secrets Manager may invoke the function, from this account only."
+    condition     = keys(aws_lambda_function_event_invoke_config.this) == ["manual", "rotation"] && alltrue([for key, config in aws_lambda_function_event_invoke_config.this : config.qualifier == key && config.maximum_retry_attempts == 0])
+    error_message = "Lambda must not retry a failed step or action by itself, through either alias."
+  }
+
+  assert {
+    condition = [aws_lambda_permission.secrets_manager["app"].principal, aws_lambda_permission.secrets_manager["app"].action, aws_lambda_permission.secrets_manager["app"].qualifier, aws_lambda_permission.secrets_manager["app"].source_account, aws_lambda_permission.secrets_manager["app"].source_arn] == [
+      "secretsmanager.amazonaws.com", "lambda:InvokeFunction", "rotation", "111122223333", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf",
+    ]
+    error_message = "Secrets Manager may invoke the rotation alias only, for this secret of this account."
   }
 
   assert {
@@ -75,32 +121,70 @@ run "defaults_render_the_function_contract" {
   }
 
   assert {
-    condition     = jsondecode(aws_secretsmanager_secret_version.this.secret_string) == { username = "app", password = "Provision-Password-1" }
+    condition     = jsondecode(aws_secretsmanager_secret_version.this["app"].secret_string) == { username = "app", password = "Provision-Password-1" }
     error_message = "The first secret version must hold the username and the DPP."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.this.name == "app/mysql" && aws_secretsmanager_secret.this.recovery_window_in_days == 30 && aws_secretsmanager_secret.this.kms_key_id == null
+    condition     = aws_secretsmanager_secret.this["app"].name == "app/mysql" && aws_secretsmanager_secret.this["app"].recovery_window_in_days == 30 && aws_secretsmanager_secret.this["app"].kms_key_id == null
     error_message = "The secret must have the static name, default recovery window and no customer key."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 30 && aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == null
+    condition     = aws_secretsmanager_secret.provision.name == "app-rotation/default-provision-passwords" && jsondecode(aws_secretsmanager_secret_version.provision.secret_string) == { app = "Provision-Password-1" }
+    error_message = "The DPP must be in the provision secret, under the user's key."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days == 30 && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].schedule_expression == null
     error_message = "Without a schedule, the secret must rotate every 30 days."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_lambda_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation"
-    error_message = "The rotation must use the module's function."
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_lambda_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:rotation"
+    error_message = "The rotation must use the function's rotation alias."
+  }
+
+  assert {
+    condition     = output.manual_invoke_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:manual" && output.rotation_alias_arn == "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:rotation"
+    error_message = "The outputs must say which ARN manual actions invoke."
   }
 
   assert {
     condition     = length(aws_cloudwatch_metric_alarm.errors) == 0 && length(aws_cloudwatch_event_rule.rotation_failed) == 0 && length(aws_cloudwatch_event_target.rotation_failed) == 0
     error_message = "Without a topic there is no alerting."
   }
-}
 
-run "iam_policy_grants_this_secret_discovery_and_own_logs" {
+  assert {
+    condition     = length(aws_iam_role_policy.administrator) == 0
+    error_message = "Without administrator credentials, the role reads no administrator secret."
+  }
+
+  assert {
+    condition = jsondecode(output.application_policies["app"]) == {
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "ReadCurrentAndPendingCredentials"
+        Effect    = "Allow"
+        Action    = "secretsmanager:GetSecretValue"
+        Resource  = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"]
+        Condition = { StringEquals = { "secretsmanager:VersionStage" = ["AWSCURRENT", "AWSPENDING"] } }
+      }]
+    }
+    error_message = "An application role must read its user's secret, AWSCURRENT and AWSPENDING only, and need no KMS statement with the AWS managed key."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_event_rule.rotation_succeeded) == 0 && length(aws_cloudwatch_event_rule.notice) == 0 && length(aws_lambda_permission.notice) == 0 && !anytrue([for name in keys(aws_lambda_function.this.environment[0].variables) : startswith(name, "NOTICE_")])
+    error_message = "Without topics there are no notifications, no schedule and no NOTICE_ settings."
+  }
+
+  assert {
+    condition     = !contains([for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement.Sid], "PublishNotices")
+    error_message = "Without notices the role publishes nothing."
+  }
+}
+run "iam_policy_grants_the_secrets_discovery_own_logs_and_network_interfaces" {
   command = plan
 
   assert {
@@ -116,7 +200,7 @@ run "iam_policy_grants_this_secret_discovery_and_own_logs" {
   assert {
     condition = jsondecode(aws_iam_role_policy.this.policy).Statement == [
       {
-        Sid    = "RotateThisSecret"
+        Sid    = "RotateItsSecrets"
         Effect = "Allow"
         Action = [
           "secretsmanager:DescribeSecret",
@@ -125,7 +209,13 @@ run "iam_policy_grants_this_secret_discovery_and_own_logs" {
           "secretsmanager:UpdateSecretVersionStage",
           "secretsmanager:ListSecretVersionIds",
         ]
-        Resource = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????"
+        Resource = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????"]
+      },
+      {
+        Sid      = "ReadDefaultProvisionPasswords"
+        Effect   = "Allow"
+        Action   = "secretsmanager:GetSecretValue"
+        Resource = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-rotation/default-provision-passwords-??????"
       },
       {
         Sid      = "DiscoverInstances"
@@ -139,13 +229,83 @@ run "iam_policy_grants_this_secret_discovery_and_own_logs" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/app-rotation:*"
       },
+      {
+        Sid      = "DescribeNetworkInterfaces"
+        Effect   = "Allow"
+        Action   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+        Resource = "*"
+      },
+      {
+        Sid      = "ManageNetworkInterfacesInThisRegion"
+        Effect   = "Allow"
+        Action   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+        Resource = ["arn:aws:ec2:eu-west-1:111122223333:network-interface/*", "arn:aws:ec2:eu-west-1:111122223333:security-group/*", "arn:aws:ec2:eu-west-1:111122223333:subnet/*"]
+      },
     ]
-    error_message = "The inline policy must be exactly: this secret, RDS discovery and the own log group (no KMS without a key)."
+    error_message = "The inline policy must be exactly: its secret, the DPPs, RDS discovery, its own log group and network interfaces (no KMS without a key)."
+  }
+}
+
+run "secret_policies_deny_everyone_but_the_function_applications_and_admins" {
+  command = plan
+
+  variables {
+    users = {
+      app = { username = "app", secret_name = "app/mysql", application_role_arns = ["arn:aws:iam::111122223333:role/shop-app"] }
+    }
   }
 
   assert {
-    condition     = aws_iam_role_policy_attachment.vpc_access.policy_arn == "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-    error_message = "The role needs the managed VPC access policy."
+    condition = jsondecode(aws_secretsmanager_secret_policy.this["app"].policy).Statement == [
+      {
+        Sid       = "OnlyTheFunctionApplicationsAndAdminsRead"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "secretsmanager:GetSecretValue"
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/app-rotation", "arn:aws:iam::111122223333:role/shop-app", "arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"] } }
+      },
+      {
+        Sid       = "OnlyTheFunctionAndAdminsChangeVersions"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/app-rotation", "arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"] } }
+      },
+      {
+        Sid       = "OnlyAdminsChangeThePolicyAndSettings"
+        Effect    = "Deny"
+        Principal = "*"
+        Action = [
+          "secretsmanager:CancelRotateSecret",
+          "secretsmanager:DeleteResourcePolicy",
+          "secretsmanager:DeleteSecret",
+          "secretsmanager:PutResourcePolicy",
+          "secretsmanager:RemoveRegionsFromReplication",
+          "secretsmanager:ReplicateSecretToRegions",
+          "secretsmanager:RotateSecret",
+          "secretsmanager:StopReplicationToReplica",
+          "secretsmanager:UpdateSecret",
+        ]
+        Resource  = "*"
+        Condition = { ArnNotLike = { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"] } }
+      },
+    ]
+    error_message = "The secret's policy must deny reading to all but the function, applications and admins; versions to all but the function and admins; the policy and settings to all but admins."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret_policy.this["app"].block_public_policy && aws_secretsmanager_secret_policy.provision.block_public_policy
+    error_message = "Both policies must be attached with block_public_policy."
+  }
+
+  assert {
+    condition = [for statement in jsondecode(aws_secretsmanager_secret_policy.provision.policy).Statement : [statement.Sid, statement.Effect, statement.Condition.ArnNotLike["aws:PrincipalArn"]]] == [
+      ["OnlyTheFunctionAndAdminsRead", "Deny", ["arn:aws:iam::111122223333:role/app-rotation", "arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"]],
+      ["OnlyAdminsChangeVersionsThePolicyAndSettings", "Deny", ["arn:aws:iam::111122223333:role/terraform", "arn:aws:iam::111122223333:role/shop-admin"]],
+    ]
+    error_message = "Only the function (and the admins) may read the DPPs; no application role."
   }
 }
 
@@ -177,22 +337,21 @@ run "optional_settings_render_when_given" {
   command = plan
 
   variables {
-    db_tag                            = { key = "application", value = "shop" }
     db_identifier_prefix              = "shop-"
     db_skip_unavailable               = true
-    db_endpoints                      = ["db1.internal:3306", "db2.internal:3307"]
     db_tls_ca_file                    = "/opt/ca/bundle.pem"
     password_exclude_chars            = "%&"
     rds_https_proxy                   = { url = "http://proxy.internal:3128", cidr_blocks = ["10.0.9.0/28"] }
     log_level                         = "DEBUG"
     kms_key_arn                       = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    lambda_kms_key_arn                = "arn:aws:kms:eu-west-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
     manual_invoke_principals          = ["arn:aws:iam::444455556666:role/dba-backend"]
+    code_signing_profile_version_arns = ["arn:aws:signer:eu-west-1:444455556666:/signing-profiles/DbaReleases/a1b2c3d4e5"]
     alarm_sns_topic_arn               = "arn:aws:sns:eu-west-1:111122223333:dba-alerts"
-    rotation_automatically_after_days = null
-    rotation_schedule_expression      = "cron(0 4 ? * TUE *)"
-    rotation_duration                 = "3h"
+    rotation_rules                    = { schedule_expression = "cron(0 4 ? * TUE *)", duration = "3h" }
     reserved_concurrent_executions    = 5
     database_port                     = 3307
+    provision_secret_name             = "shop/mysql/provision"
   }
 
   assert {
@@ -206,8 +365,8 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["DB_ENDPOINTS"] == "db1.internal:3306,db2.internal:3307" && aws_lambda_function.this.environment[0].variables["DB_TLS_CA_FILE"] == "/opt/ca/bundle.pem"
-    error_message = "Static endpoints and the CA file must be passed on."
+    condition     = aws_lambda_function.this.environment[0].variables["DB_TLS_CA_FILE"] == "/opt/ca/bundle.pem"
+    error_message = "The CA file must be passed on."
   }
 
   assert {
@@ -226,18 +385,63 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.this.policy).Statement[3] == {
-      Sid      = "UseSecretKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      Resource = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    }
-    error_message = "With a key, the role may decrypt and generate data keys with that key only."
+    condition = [for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement if startswith(statement.Sid, "UseSecretKey") || startswith(statement.Sid, "DecryptOwn")] == [
+      {
+        Sid      = "UseSecretKeyThroughSecretsManager"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" }
+          StringLike = {
+            "kms:EncryptionContext:SecretARN" = [
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-??????",
+              "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shop/mysql/provision-??????",
+            ]
+          }
+        }
+      },
+      {
+        Sid      = "DecryptOwnEnvironment"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = "arn:aws:kms:eu-west-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "lambda.eu-west-1.amazonaws.com" }
+          StringLike = {
+            "kms:EncryptionContext:aws:lambda:FunctionArn" = [
+              "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation",
+              "arn:aws:lambda:eu-west-1:111122223333:function:app-rotation:*",
+            ]
+          }
+        }
+      },
+    ]
+    error_message = "With keys, the role may use the secrets' key through Secrets Manager for its secrets only, and decrypt its own environment through Lambda only."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.this.kms_key_id == "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    error_message = "The secret must be encrypted with the given key."
+    condition = jsondecode(output.application_policies["app"]).Statement[1] == {
+      Sid      = "DecryptThroughSecretsManager"
+      Effect   = "Allow"
+      Action   = "kms:Decrypt"
+      Resource = ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+      Condition = {
+        StringEquals = { "kms:ViaService" = ["secretsmanager.eu-west-1.amazonaws.com"] }
+        StringLike   = { "kms:EncryptionContext:SecretARN" = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/mysql-AbCdEf"] }
+      }
+    }
+    error_message = "With a key, an application role must decrypt through Secrets Manager, for its secret only."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.this["app"].kms_key_id == var.kms_key_arn && aws_secretsmanager_secret.provision.kms_key_id == var.kms_key_arn && aws_lambda_function.this.kms_key_arn == var.lambda_kms_key_arn
+    error_message = "The secrets and the environment must be encrypted with the given keys."
+  }
+
+  assert {
+    condition     = aws_lambda_code_signing_config.this[0].allowed_publishers[0].signing_profile_version_arns == toset(var.code_signing_profile_version_arns) && aws_lambda_code_signing_config.this[0].policies[0].untrusted_artifact_on_deployment == "Enforce"
+    error_message = "With signing profiles, the module must create a configuration that enforces their signatures."
   }
 
   assert {
@@ -251,12 +455,12 @@ run "optional_settings_render_when_given" {
   }
 
   assert {
-    condition     = [for permission in aws_lambda_permission.manual_invoke : permission.principal] == ["arn:aws:iam::444455556666:role/dba-backend"] && alltrue([for permission in aws_lambda_permission.manual_invoke : permission.action == "lambda:InvokeFunction"])
-    error_message = "Named principals may invoke the function."
+    condition     = [for permission in aws_lambda_permission.manual_invoke : [permission.principal, permission.action, permission.qualifier]] == [["arn:aws:iam::444455556666:role/dba-backend", "lambda:InvokeFunction", "manual"]]
+    error_message = "Named principals may invoke the manual alias, and only it."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].schedule_expression == "cron(0 4 ? * TUE *)" && aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == null && aws_secretsmanager_secret_rotation.this.rotation_rules[0].duration == "3h"
+    condition     = aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].schedule_expression == "cron(0 4 ? * TUE *)" && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].automatically_after_days == null && aws_secretsmanager_secret_rotation.this["app"].rotation_rules[0].duration == "3h"
     error_message = "A schedule expression and window must replace the days."
   }
 
@@ -276,16 +480,42 @@ run "optional_settings_render_when_given" {
   }
 }
 
-run "rotation_days_are_passed_on" {
+run "static_endpoints_replace_rds_discovery" {
   command = plan
 
   variables {
-    rotation_automatically_after_days = 7
+    db_tag                  = null
+    db_endpoints            = ["db1.internal:3306", "db2.internal:3307"]
+    code_signing_config_arn = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-0123456789abcdef0"
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_rotation.this.rotation_rules[0].automatically_after_days == 7
-    error_message = "rotation_automatically_after_days must be passed on."
+    condition     = aws_lambda_function.this.environment[0].variables["DB_ENDPOINTS"] == "db1.internal:3306,db2.internal:3307" && !contains(keys(aws_lambda_function.this.environment[0].variables), "DB_TAG_KEY")
+    error_message = "Static endpoints must be passed on."
+  }
+
+  assert {
+    condition     = !contains([for statement in jsondecode(aws_iam_role_policy.this.policy).Statement : statement.Sid], "DiscoverInstances")
+    error_message = "Without RDS discovery, the role may not describe instances."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == var.code_signing_config_arn && length(aws_lambda_code_signing_config.this) == 0
+    error_message = "A given code signing configuration must be used as it is."
+  }
+}
+
+run "discover_all_is_an_explicit_choice" {
+  command = plan
+
+  variables {
+    db_tag          = null
+    db_discover_all = true
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["DB_DISCOVER_ALL"] == "true"
+    error_message = "db_discover_all must set DB_DISCOVER_ALL."
   }
 }
 
@@ -304,5 +534,46 @@ run "proxy_without_a_port_uses_the_scheme_default" {
   assert {
     condition     = strcontains(aws_vpc_security_group_egress_rule.api_endpoints["10.0.0.0/24"].description, "Secrets Manager") && !strcontains(aws_vpc_security_group_egress_rule.api_endpoints["10.0.0.0/24"].description, "RDS")
     error_message = "With a proxy, the 443 rule is for Secrets Manager only."
+  }
+}
+
+run "refuses_code_that_is_not_the_release" {
+  command = plan
+
+  variables {
+    source_code_hash = "AAAAgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "refuses_a_policy_that_would_lock_terraform_out" {
+  command = plan
+
+  override_data {
+    override_during = plan
+    target          = data.aws_iam_session_context.current
+    values          = { issuer_arn = "arn:aws:iam::111122223333:role/ci-deployer" }
+  }
+
+  expect_failures = [aws_secretsmanager_secret_policy.this, aws_secretsmanager_secret_policy.provision]
+}
+
+run "admin_wildcards_match_the_terraform_role" {
+  command = plan
+
+  variables {
+    secret_admin_role_arns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
+  }
+
+  override_data {
+    override_during = plan
+    target          = data.aws_iam_session_context.current
+    values          = { issuer_arn = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd" }
+  }
+
+  assert {
+    condition     = jsondecode(aws_secretsmanager_secret_policy.this["app"].policy).Statement[2].Condition.ArnNotLike["aws:PrincipalArn"] == ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"]
+    error_message = "An admin given with a wildcard must be kept as written (ArnNotLike matches it)."
   }
 }
