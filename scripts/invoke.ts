@@ -32,6 +32,8 @@ Actions:
             get the current one
   heal      brings every instance to the current password (from pending, previous or the
             default provision password) and removes a stale AWSPENDING
+  notice    publishes a notice to the notice topic for every served secret whose next
+            rotation falls in this run's window
 
 Options:
   --instances a,b    only these instances (verify, reset, heal); RDS identifiers
@@ -57,6 +59,7 @@ const ACTION_NAMES: Record<ActionName, true> = {
   verify: true,
   reset: true,
   heal: true,
+  notice: true,
 };
 const ACTIONS = Object.keys(ACTION_NAMES) as ActionName[];
 
