@@ -146,7 +146,11 @@ export class RotationWorld {
         ? { SECRET_ID: secretId }
         : {
             SECRETS: JSON.stringify(
-              [{ username, secretId }, ...others].map((s) => ({ user: s.username, secretArn: s.secretId })),
+              [{ username, secretId }, ...others].map((s) => ({
+                user: s.username,
+                secretArn: s.secretId,
+                ...options.entryFields?.[s.username],
+              })),
             ),
           };
     const env: Record<string, string> = {
@@ -214,6 +218,8 @@ export interface AppOptions {
   servers?: number[];
   /** More users on the same servers, each with its own secret; the function serves them all. */
   otherUsers?: string[];
+  /** With otherUsers: more fields of a user's SECRETS entry (passwordLength, strategy, ...). */
+  entryFields?: Record<string, Record<string, unknown>>;
   /** Instance identifiers are `<namePrefix><n>-db<index>` and the user `<namePrefix><n>` (default `app`). */
   namePrefix?: string;
   username?: string;
