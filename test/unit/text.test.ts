@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { noticeWindow } from '../../function/src/actions/notice.ts';
 import { boundedList, quoteIdentifier, quoteKey } from '../../function/src/text.ts';
 
 describe('boundedList', () => {
@@ -60,22 +59,5 @@ describe('quoting outside text', () => {
 
     // assess
     expect(text).toBe(expected);
-  });
-});
-
-describe('noticeWindow', () => {
-  it('starts the lead after now and lasts one period, so that consecutive runs touch', () => {
-    // prepare
-    const now = new Date('2026-03-01T10:00:00Z');
-    const next = new Date('2026-03-01T11:00:00Z');
-
-    // act
-    const first = noticeWindow(now, 1440, 60);
-    const second = noticeWindow(next, 1440, 60);
-
-    // assess
-    expect(first.from.toISOString()).toBe('2026-03-02T10:00:00.000Z');
-    expect(first.to.toISOString()).toBe('2026-03-02T11:00:00.000Z');
-    expect(second.from).toEqual(first.to);
   });
 });

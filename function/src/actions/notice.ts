@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import type { SecretEntry } from '../servedSecrets.ts';
+import { DEFAULT_USER, type SecretEntry } from '../servedSecrets.ts';
 import type { SecretDescription } from '../staging.ts';
 import { errorMessage } from '../text.ts';
 import type { Topic } from '../topic.ts';
@@ -135,11 +135,14 @@ export function noticeText(
 ): { subject: string; message: string } {
   const hours = Math.round((next.getTime() - now.getTime()) / 3_600_000);
   const when = next.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // The SECRET_ID shorthand's entry is called "default": no name a reader would recognise.
+  const named = secret.user !== DEFAULT_USER;
+  const status = named ? `{"action": "status", "user": "${secret.user}"}` : '{"action": "status"}';
   return {
-    subject: `Password rotation of ${secret.user} at ${when}`,
+    subject: `Password rotation of ${named ? secret.user : description.name} at ${when}`,
     message: [
-      `The database password of user "${secret.user}" (secret ${description.name}) will be rotated ` +
-        `automatically at ${when}, in about ${hours} hour(s).`,
+      `The database password ${named ? `of user "${secret.user}" ` : ''}(secret ${description.name}) will be ` +
+        `rotated automatically at ${when}, in about ${hours} hour(s).`,
       '',
       `Secret: ${description.arn}`,
       '',
@@ -149,8 +152,7 @@ export function noticeText(
       'To rotate it now instead (a rate schedule then counts from now):',
       `  aws secretsmanager rotate-secret --secret-id ${description.arn}`,
       "To postpone it, change the secret's rotation schedule before that time.",
-      'To see the secret\'s rotation state: invoke the rotation function with {"action": "status", ' +
-        `"user": "${secret.user}"}.`,
+      `To see the secret's rotation state, invoke the rotation function with ${status}.`,
     ].join('\n'),
   };
 }
