@@ -39,7 +39,7 @@ export function parseRequest(action: ActionName, event: ManualEvent, config: Con
     if (field === 'dryRun') {
       throw new InvalidEventError(
         `"dryRun" is not accepted by action "${action}" (it changes nothing anyway); ` +
-          `only ${DRY_RUN_ACTIONS.join(' and ')} take it`,
+          `only ${DRY_RUN_ACTIONS.slice(0, -1).join(', ')} and ${DRY_RUN_ACTIONS.at(-1)} take it`,
       );
     }
     throw new InvalidEventError(
