@@ -36,7 +36,10 @@ export interface AwsClientSettings {
 export interface AwsClients {
   secrets: SecretsManagerClient;
   rds: RDSClient;
-  /** Only the notice action publishes; the handler creates it on first use. */
+  /**
+   * Only the notice action publishes. Optional so that callers passing their own clients (the
+   * bench, tests) need not make one: a default client is then created on first use.
+   */
   sns?: SNSClient;
 }
 

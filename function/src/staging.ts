@@ -92,7 +92,11 @@ export class SecretStaging {
    * every string in it is registered for redaction. Undefined when the secret has no value.
    */
   async readObject(): Promise<Record<string, unknown> | undefined> {
-    logger.debug('calling GetSecretValue', { api: 'GetSecretValue', stage: CURRENT });
+    logger.debug('calling GetSecretValue', {
+      api: 'GetSecretValue',
+      stage: CURRENT,
+      secretId: this.secretId,
+    });
     let secretString: string | undefined;
     try {
       const output = await this.client.send(
