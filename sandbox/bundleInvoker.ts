@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
+import { MOTO_ACCOUNT_ID, TEST_REGION } from './moto.ts';
 
 const root = join(import.meta.dirname, '..');
 const INVOKE_ONCE = join(import.meta.dirname, 'invoke-once.mjs');
@@ -16,7 +17,29 @@ export interface Invocation {
   ms: number;
 }
 
-export type Invoke = (event: unknown, extraEnv?: Record<string, string>) => Promise<Invocation>;
+/** The function's ARN in the sandbox, as Lambda hands it to the handler for an unqualified call. */
+export const LOCAL_FUNCTION_ARN = `arn:aws:lambda:${TEST_REGION}:${MOTO_ACCOUNT_ID}:function:local-rotation`;
+
+/**
+ * The aliases of the deployed function: Secrets Manager invokes `rotation` (the world sets
+ * ROTATION_ALIAS to it), people and scripts invoke `manual`.
+ */
+export const ROTATION_ALIAS = 'rotation';
+export const MANUAL_ALIAS = 'manual';
+
+/** The alias (or version) an invocation goes through; null for the unqualified function. */
+export type Qualifier = string | null;
+
+export type Invoke = (
+  event: unknown,
+  extraEnv?: Record<string, string>,
+  qualifier?: Qualifier,
+) => Promise<Invocation>;
+
+/** context.invokedFunctionArn of an invocation through `qualifier`. */
+export function invokedFunctionArn(qualifier: Qualifier): string {
+  return qualifier === null ? LOCAL_FUNCTION_ARN : `${LOCAL_FUNCTION_ARN}:${qualifier}`;
+}
 
 /** Builds dist/function.zip unless it is newer than every source of the function. */
 export function ensureBuiltZip(): string {
@@ -44,8 +67,8 @@ export function bundleInvoker(env: Record<string, string>, options: { timeoutMs?
   const dir = mkdtempSync(join(tmpdir(), 'rotation-bundle-'));
   execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
   const entry = join(dir, 'index.mjs');
-  const invoke: Invoke = (event, extraEnv = {}) =>
-    invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs });
+  const invoke: Invoke = (event, extraEnv = {}, qualifier = null) =>
+    invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs, qualifier });
   return { invoke, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -58,6 +81,8 @@ export interface FreshProcessOptions {
   sourceMaps?: boolean;
   /** Collect the function's log lines (default); without, its stdout goes nowhere. */
   collectLogs?: boolean;
+  /** The alias the invocation goes through (context.invokedFunctionArn); default unqualified. */
+  qualifier?: Qualifier;
 }
 
 /** Runs one invocation of the bundle's handler `entry` in a new Node process, as a cold Lambda. */
@@ -78,7 +103,13 @@ export async function invokeInFreshProcess(
   try {
     const child = spawn(
       process.execPath,
-      [...(options.sourceMaps === false ? [] : ['--enable-source-maps']), ...preloads, INVOKE_ONCE, entry],
+      [
+        ...(options.sourceMaps === false ? [] : ['--enable-source-maps']),
+        ...preloads,
+        INVOKE_ONCE,
+        entry,
+        invokedFunctionArn(options.qualifier ?? null),
+      ],
       {
         env: {
           PATH: process.env.PATH ?? '',

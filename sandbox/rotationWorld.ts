@@ -11,7 +11,13 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { registerExitCleanup } from './boundedProcess.ts';
-import { bundleInvoker, type Invocation } from './bundleInvoker.ts';
+import {
+  bundleInvoker,
+  type Invocation,
+  MANUAL_ALIAS,
+  type Qualifier,
+  ROTATION_ALIAS,
+} from './bundleInvoker.ts';
 import { type KeptSandbox, keepRunning } from './keptSandbox.ts';
 import { installLoopbackDns } from './loopbackDns.ts';
 import {
@@ -110,25 +116,48 @@ export class RotationWorld {
 
   /**
    * A new application: a user with one password on the given servers, registered as RDS
-   * instances `<prefix>db<n>`, and a secret holding that password as AWSCURRENT.
+   * instances `<prefix>db<n>`, and a secret holding that password as AWSCURRENT. With
+   * `otherUsers`, each of them gets its own password on the same servers and its own secret,
+   * and the function serves them all (SECRETS); `App.others` are their views.
    */
   async createApp(options: AppOptions = {}): Promise<App> {
     const n = ++this.appCount;
     const name = `${options.namePrefix ?? 'app'}${n}`;
     const prefix = `${name}-`;
     const username = options.username ?? name;
-    const password = options.initialPassword ?? `Init-${randomBytes(12).toString('base64url')}`;
+    const password = options.initialPassword ?? newPassword('Init');
     const serverIndexes = options.servers ?? this.servers.map((_, index) => index);
     const instanceIds = await this.registerInstances(prefix, username, password, serverIndexes, options);
-    const secretName = `rotation/${prefix}secret`;
     const secretString =
       options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
-    const created = await this.secrets.send(
-      new CreateSecretCommand({ Name: secretName, SecretString: secretString }),
-    );
+    const secretId = await this.createSecret(`rotation/${prefix}secret`, secretString);
+    const others: { username: string; secretId: string }[] = [];
+    for (const other of options.otherUsers ?? []) {
+      const otherPassword = newPassword('Init');
+      for (const index of serverIndexes) await this.servers[index]?.createUser(other, otherPassword);
+      const otherSecret = JSON.stringify({ username: other, password: otherPassword, engine: 'mariadb' });
+      others.push({
+        username: other,
+        secretId: await this.createSecret(`rotation/${prefix}${other}`, otherSecret),
+      });
+    }
+    const served: Record<string, string> =
+      others.length === 0
+        ? { SECRET_ID: secretId }
+        : {
+            SECRETS: JSON.stringify(
+              [{ username, secretId }, ...others].map((s) => ({
+                user: s.username,
+                secretArn: s.secretId,
+                ...options.entryFields?.[s.username],
+              })),
+            ),
+          };
     const env: Record<string, string> = {
       ...awsEnv(this.moto.endpoint),
-      SECRET_ID: created.ARN as string,
+      ...served,
+      // What the module sets: Secrets Manager invokes this alias, nobody else may send steps.
+      ROTATION_ALIAS,
       DB_IDENTIFIER_PREFIX: prefix,
       DB_TLS_CA_FILE: this.ca.caFile,
       CONNECT_TIMEOUT_MS: '3000',
@@ -137,7 +166,19 @@ export class RotationWorld {
       LOG_LEVEL: 'DEBUG',
       ...options.env,
     };
-    return new App(this, created.ARN as string, username, serverIndexes, instanceIds, env);
+    const app = new App(this, secretId, username, serverIndexes, instanceIds, env);
+    for (const other of others) {
+      app.others.push(new App(this, other.secretId, other.username, serverIndexes, instanceIds, env));
+    }
+    return app;
+  }
+
+  /** A secret with `secretString` as its AWSCURRENT value; returns its ARN. */
+  async createSecret(name: string, secretString: string): Promise<string> {
+    const created = await this.secrets.send(
+      new CreateSecretCommand({ Name: name, SecretString: secretString }),
+    );
+    return created.ARN as string;
   }
 
   /**
@@ -168,8 +209,17 @@ export class RotationWorld {
   }
 }
 
+/** A password for a test user: a prefix and 16 random characters. */
+export function newPassword(prefix: string): string {
+  return `${prefix}-${randomBytes(12).toString('base64url')}`;
+}
+
 export interface AppOptions {
   servers?: number[];
+  /** More users on the same servers, each with its own secret; the function serves them all. */
+  otherUsers?: string[];
+  /** With otherUsers: more fields of a user's SECRETS entry (passwordLength, strategy, ...). */
+  entryFields?: Record<string, Record<string, unknown>>;
   /** Instance identifiers are `<namePrefix><n>-db<index>` and the user `<namePrefix><n>` (default `app`). */
   namePrefix?: string;
   username?: string;
@@ -187,6 +237,8 @@ export class App {
   readonly driver: SecretsManagerDriver;
   /** Every log line every invocation of this app printed, for the password-leak checks. */
   readonly logs: string[] = [];
+  /** The other users the same function serves (AppOptions.otherUsers), each with its own secret. */
+  readonly others: App[] = [];
 
   constructor(
     readonly world: RotationWorld,
@@ -201,8 +253,16 @@ export class App {
     this.driver = new SecretsManagerDriver(world.secrets, invoke);
   }
 
-  async invoke(event: unknown, extraEnv?: Record<string, string>): Promise<Invocation> {
-    const invocation = await this.invoker.invoke(event, extraEnv);
+  /**
+   * One invocation of the app's function, by default through the alias people and scripts use;
+   * `qualifier` another alias, or null for the unqualified function.
+   */
+  async invoke(
+    event: unknown,
+    extraEnv?: Record<string, string>,
+    qualifier: Qualifier = MANUAL_ALIAS,
+  ): Promise<Invocation> {
+    const invocation = await this.invoker.invoke(event, extraEnv, qualifier);
     this.logs.push(...invocation.logs);
     return invocation;
   }
@@ -283,5 +343,6 @@ export class App {
 
   cleanup(): void {
     this.invoker.cleanup();
+    for (const other of this.others) other.cleanup();
   }
 }

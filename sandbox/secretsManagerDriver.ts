@@ -5,7 +5,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import type { Invocation, Invoke } from './bundleInvoker.ts';
+import { type Invocation, type Invoke, ROTATION_ALIAS } from './bundleInvoker.ts';
 
 export const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type Step = (typeof STEPS)[number];
@@ -160,7 +160,12 @@ export class SecretsManagerDriver {
       if (!(error instanceof SimulatedCrash)) throw error;
       return { ok: false, error: { name: 'SimulatedCrash', message: error.message }, logs: [], ms: 0 };
     }
-    const invocation = await this.invoke({ Step: step, SecretId: secretId, ClientRequestToken: token });
+    // Secrets Manager invokes the rotation alias, the only way in the function admits a step through.
+    const invocation = await this.invoke(
+      { Step: step, SecretId: secretId, ClientRequestToken: token },
+      undefined,
+      ROTATION_ALIAS,
+    );
     await hooks.afterStep?.(step, attempt, invocation);
     return invocation;
   }

@@ -10,12 +10,14 @@ import { build } from 'esbuild';
 import yazl from 'yazl';
 import { buildClient } from './buildClient.ts';
 import { command, readCommandLine } from './cli/commandLine.ts';
+import { bundledPackages, NOTICES_FILE, noticesText } from './thirdPartyNotices.ts';
 
 const USAGE = `Usage: scripts/build
 
 Bundles the rotation function (function/src) into dist/function.zip, the same bytes for the same
 commit, and prints its SHA-256 in hex and in base64 (Terraform's source_code_hash). Also writes
-dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes), and
+dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes). The zip
+also holds ${NOTICES_FILE}: each bundled package's version, license and license text. Also
 builds the client package (client/src into client/dist: ESM and type declarations).
 
   -h, --help  this text
@@ -60,6 +62,7 @@ function identity(): BuildIdentity {
     'package.json',
     'package-lock.json',
     'scripts/build.ts',
+    'scripts/thirdPartyNotices.ts',
   );
   return {
     version: process.env.FUNCTION_VERSION ?? version,
@@ -82,6 +85,8 @@ async function bundle(id: BuildIdentity): Promise<void> {
     sourcesContent: false,
     legalComments: 'none',
     metafile: true,
+    // The metafile's paths, which the notices are read from, are relative to this folder.
+    absWorkingDir: root,
     // ESM entry points let esbuild drop the SDK commands the function never sends.
     mainFields: ['module', 'main'],
     alias: { 'iconv-lite': join(root, 'function/shims/iconv-lite.cjs') },
@@ -97,6 +102,10 @@ async function bundle(id: BuildIdentity): Promise<void> {
     },
   });
   writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile));
+  // legalComments is 'none' to keep the bundle small; the licenses ship beside it instead.
+  const output = relative(root, join(bundleDir, 'index.mjs')).split('\\').join('/');
+  const packages = bundledPackages(result.metafile, output, root);
+  writeFileSync(join(bundleDir, NOTICES_FILE), noticesText(packages, 'index.mjs'));
 }
 
 async function zip(files: string[], output: string): Promise<void> {
@@ -120,7 +129,7 @@ mkdirSync(dist, { recursive: true });
 await bundle(id);
 const zipPath = join(dist, 'function.zip');
 // Written aside and renamed: a test process reading the zip never sees half of it.
-await zip(['index.mjs', 'index.mjs.map'], `${zipPath}.tmp`);
+await zip(['index.mjs', 'index.mjs.map', NOTICES_FILE], `${zipPath}.tmp`);
 renameSync(`${zipPath}.tmp`, zipPath);
 const bytes = readFileSync(zipPath);
 const hex = createHash('sha256').update(bytes).digest('hex');

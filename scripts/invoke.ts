@@ -38,6 +38,8 @@ Actions of the function:
             get the current one
   heal      brings every instance to the current password (from pending, previous or the
             default provision password) and removes a stale AWSPENDING
+  notice    publishes a notice to the notice topic for every served secret whose next
+            rotation falls in this run's window
 
 Actions of this command (Secrets Manager and CloudWatch Logs, as the caller):
   rotate    starts a rotation now (RotateSecret). An on-demand rotation also restarts the
@@ -81,6 +83,7 @@ const FUNCTION_ACTIONS: Record<ActionName, true> = {
   verify: true,
   reset: true,
   heal: true,
+  notice: true,
 };
 const SCRIPT_ACTIONS = ['rotate', 'history'] as const;
 type Action = ActionName | (typeof SCRIPT_ACTIONS)[number];
@@ -117,7 +120,7 @@ const OPTION_ACTIONS: Partial<Record<OptionName, readonly Action[]>> = {
   timeout: ['rotate'],
   since: ['history'],
   'log-group': ['rotate', 'history'],
-  json: ['version', 'status', 'verify', 'reset', 'heal', 'history'],
+  json: ['version', 'status', 'verify', 'reset', 'heal', 'notice', 'history'],
 };
 
 export interface InvokeArgs {

@@ -1,19 +1,26 @@
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { ActionEnvironment } from './actions/environment.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, type SecretEntry } from './config.ts';
+import { InvalidEventError } from './errors.ts';
 import { Deadline } from './instances.ts';
 import { forgetSensitiveValues, setLogLevel } from './logger.ts';
 import type { RotationStep } from './protocol.ts';
 import { type RotationEnvironment, runRotationStep, type StepResult } from './rotation.ts';
+import { findServedSecret } from './servedSecrets.ts';
 import { SecretStaging } from './staging.ts';
+import { quoteIdentifier } from './text.ts';
+import { Topic } from './topic.ts';
 
 /** The part of the Lambda context the function uses. */
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
   awsRequestId?: string;
   functionName?: string;
+  /** The ARN the caller invoked: qualified with the alias or version when it named one. */
+  invokedFunctionArn?: string;
 }
 
 /** Where the AWS clients send their calls. In Lambda none is set: the SDK's defaults apply. */
@@ -29,10 +36,19 @@ export interface AwsClientSettings {
 export interface AwsClients {
   secrets: SecretsManagerClient;
   rds: RDSClient;
+  /**
+   * Only the notice action publishes. Optional so that callers passing their own clients (the
+   * bench, tests) need not make one: a default client is then created on first use.
+   */
+  sns?: SNSClient;
 }
 
 export function createAwsClients(settings: AwsClientSettings = {}): AwsClients {
-  return { secrets: new SecretsManagerClient(clientConfig(settings)), rds: createRdsClient(settings) };
+  return {
+    secrets: new SecretsManagerClient(clientConfig(settings)),
+    rds: createRdsClient(settings),
+    sns: new SNSClient(clientConfig(settings)),
+  };
 }
 
 export function createRdsClient(settings: AwsClientSettings): RDSClient {
@@ -96,10 +112,25 @@ export class FunctionEnvironment {
     return new Deadline(() => context.getRemainingTimeInMillis(), reserveMs(this.config));
   }
 
-  /** What a rotation step of `secretId` runs with. */
-  rotation(secretId: string, deadline: Deadline = Deadline.unlimited()): RotationEnvironment {
+  /** What a rotation step of the served secret `secret` runs with. */
+  rotation(secret: SecretEntry, deadline: Deadline = Deadline.unlimited()): RotationEnvironment {
     const { secrets, rds } = this.aws();
-    return { config: this.config, staging: new SecretStaging(secrets, secretId), rds, deadline };
+    return {
+      config: this.config,
+      secret,
+      staging: new SecretStaging(secrets, secret.secretId),
+      rds,
+      deadline,
+    };
+  }
+
+  /** The served entry `secretId` names; InvalidEventError when it names none. */
+  servedSecret(secretId: string): SecretEntry {
+    const secret = findServedSecret(this.config.secrets, secretId);
+    if (secret === undefined) {
+      throw new InvalidEventError(`${quoteIdentifier(secretId)} is not a secret this function serves`);
+    }
+    return secret;
   }
 
   /** What a manual action runs with; it creates AWS clients only if the action calls AWS. */
@@ -109,7 +140,14 @@ export class FunctionEnvironment {
       deadline,
       staging: (secretId) => new SecretStaging(this.aws().secrets, secretId),
       rds: () => this.aws().rds,
+      topic: (arn) => new Topic(this.sns(), arn),
     };
+  }
+
+  private sns(): SNSClient {
+    const clients = this.aws();
+    clients.sns ??= new SNSClient({});
+    return clients.sns;
   }
 
   /** One rotation step as an invocation runs it, memory wipe included; no deadline unless given. */
@@ -120,7 +158,12 @@ export class FunctionEnvironment {
     options: { rotationToken?: string; deadline?: Deadline } = {},
   ): Promise<StepResult> {
     return withMemoryWipe(() =>
-      runRotationStep(this.rotation(secretId, options.deadline), step, token, options.rotationToken),
+      runRotationStep(
+        this.rotation(this.servedSecret(secretId), options.deadline),
+        step,
+        token,
+        options.rotationToken,
+      ),
     );
   }
 }

@@ -1,6 +1,6 @@
 import { runManualAction } from './actions/index.ts';
 import { FunctionEnvironment, type LambdaContext, withMemoryWipe } from './environment.ts';
-import { classifyEvent } from './events.ts';
+import { admitRotation, checkInvokedThrough, classifyEvent } from './events.ts';
 import { logger } from './logger.ts';
 import { runRotationStep } from './rotation.ts';
 import { errorMessage } from './text.ts';
@@ -23,19 +23,27 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
     try {
       if (startup.error) throw startup.error;
       const environment = startup.environment;
+      const { config } = environment;
+      // Everything about the event is checked before any of it reaches a log line or AWS.
       const invocation = classifyEvent(event);
       const deadline = environment.deadline(context);
       if (invocation.kind === 'manual') {
-        logger.appendKeys({ action: invocation.action });
+        checkInvokedThrough('manual', config.rotationAlias, context?.invokedFunctionArn);
         return await runManualAction(invocation, environment.actions(deadline));
       }
-      logger.appendKeys({ secret: invocation.secretId, step: invocation.step, token: invocation.token });
+      const rotation = admitRotation(invocation, config, context?.invokedFunctionArn);
+      logger.appendKeys({
+        secret: rotation.secret.secretId,
+        user: rotation.secret.user,
+        step: rotation.step,
+        token: rotation.token,
+      });
       logger.info('rotation step started');
       const result = await runRotationStep(
-        environment.rotation(invocation.secretId, deadline),
-        invocation.step,
-        invocation.token,
-        invocation.rotationToken,
+        environment.rotation(rotation.secret, deadline),
+        rotation.step,
+        rotation.token,
+        rotation.rotationToken,
       );
       logger.info('rotation step succeeded', { ms: Date.now() - started, instances: result.instances });
       return result;

@@ -1,5 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { Config } from './config.ts';
+import type { Config, SecretEntry } from './config.ts';
 import { SecretStateError, SecretValueError } from './errors.ts';
 import { type Deadline, type InstanceReport, instanceWork } from './instances.ts';
 import { logger } from './logger.ts';
@@ -14,6 +14,8 @@ import { testSecret } from './steps/testSecret.ts';
 /** What one rotation step runs with; environment.ts builds it per invocation. */
 export interface RotationEnvironment {
   config: Config;
+  /** The served secret the step works on, with its password rules and strategy. */
+  secret: SecretEntry;
   staging: SecretStaging;
   rds: RDSClient;
   deadline: Deadline;
@@ -49,6 +51,7 @@ export async function runRotationStep(
   }
   const ctx: StepContext = {
     config: env.config,
+    secret: env.secret,
     staging: env.staging,
     rds: env.rds,
     work: instanceWork(env.config, env.deadline),

@@ -82,6 +82,45 @@ export class SecretStaging {
     readonly secretId: string,
   ) {}
 
+  /** Another secret, through the same client (the provision secret, say). */
+  forSecret(secretId: string): SecretStaging {
+    return new SecretStaging(this.client, secretId);
+  }
+
+  /**
+   * The AWSCURRENT value of a secret that holds a JSON object of other things than credentials;
+   * every string in it is registered for redaction. Undefined when the secret has no value.
+   */
+  async readObject(): Promise<Record<string, unknown> | undefined> {
+    logger.debug('calling GetSecretValue', {
+      api: 'GetSecretValue',
+      stage: CURRENT,
+      secretId: this.secretId,
+    });
+    let secretString: string | undefined;
+    try {
+      const output = await this.client.send(
+        new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: CURRENT }),
+      );
+      secretString = output.SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secretString ?? '');
+    } catch {
+      throw new SecretValueError(`the AWSCURRENT value of secret ${this.secretId} is not JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new SecretValueError(`the AWSCURRENT value of secret ${this.secretId} is not a JSON object`);
+    }
+    const value = parsed as Record<string, unknown>;
+    registerSensitive(...Object.values(value).filter((v): v is string => typeof v === 'string'));
+    return value;
+  }
+
   async describe(): Promise<SecretDescription> {
     logger.debug('calling DescribeSecret', { api: 'DescribeSecret' });
     const raw = await this.client.send(new DescribeSecretCommand({ SecretId: this.secretId }));

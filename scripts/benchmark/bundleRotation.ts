@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Invocation, invokeInFreshProcess } from '../../sandbox/bundleInvoker.ts';
+import { type Invocation, invokeInFreshProcess, type Qualifier } from '../../sandbox/bundleInvoker.ts';
 import type { App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import { SecretsManagerDriver } from '../../sandbox/secretsManagerDriver.ts';
 import type { BenchPlan } from './plan.ts';
@@ -24,7 +24,8 @@ export async function measureBundleRotation(
   const dir = mkdtempSync(join(tmpdir(), 'rotation-bench-'));
   const rssFile = join(dir, 'rss.txt');
   const peaks: Record<string, number> = {};
-  const invoke = async (event: unknown): Promise<Invocation> => {
+  // The driver names the alias Secrets Manager invokes; the function admits steps through it only.
+  const invoke = async (event: unknown, _extraEnv?: unknown, qualifier?: Qualifier): Promise<Invocation> => {
     rmSync(rssFile, { force: true });
     const env = {
       ...app.env,
@@ -37,6 +38,7 @@ export async function measureBundleRotation(
       preloads: [RSS_PRELOAD],
       sourceMaps: false,
       collectLogs: false,
+      qualifier,
     });
     try {
       const step = (event as { Step: string }).Step;

@@ -203,8 +203,11 @@ export class FunctionInTheCloud {
         .end(JSON.stringify({ Type: 'User', Message: `Function not found: ${functionName}` }));
       return;
     }
-    this.invocations.push({ qualifier: qualifier ?? qualifierInName, event });
-    const invocation = await this.app.invoke(event);
+    const alias = qualifier ?? qualifierInName ?? null;
+    this.invocations.push({ qualifier: alias ?? undefined, event });
+    // Through the alias the caller named, as Lambda would: the function admits rotation steps
+    // only through its rotation alias.
+    const invocation = await this.app.invoke(event, undefined, alias);
     await this.writeLogs(invocation);
     const headers: Record<string, string> = {
       'content-type': 'application/json',

@@ -476,7 +476,7 @@ describe('run', () => {
     expect(code).toBe(EXIT.usage);
     expect(out).toBe('');
     expect(err).toBe(
-      'scripts/invoke: unknown action "explode"; valid actions: version, status, verify, reset, heal, rotate, history (run scripts/invoke --help)',
+      'scripts/invoke: unknown action "explode"; valid actions: version, status, verify, reset, heal, notice, rotate, history (run scripts/invoke --help)',
     );
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });

@@ -124,13 +124,15 @@ describe('reset (application password reset)', () => {
     await expectZeroKnowledge(app);
   });
 
-  it('refuses to run without a default provision password, naming DEFAULT_PROVISION_PASSWORD', async () => {
+  it('refuses to run without a default provision password, naming both ways to give one', async () => {
     const app = await newApp([0]);
 
     const error = await refusal(app, { action: 'reset' }, { DEFAULT_PROVISION_PASSWORD: '' });
 
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toMatch(/^DEFAULT_PROVISION_PASSWORD: is not set, and "reset" needs it/);
+    expect(error.message).toMatch(
+      /^PROVISION_SECRET_ARN: is not set \(nor DEFAULT_PROVISION_PASSWORD\), and "reset" needs the default provision password/,
+    );
     await expectZeroKnowledge(app);
   });
 });
@@ -265,18 +267,27 @@ describe('bad input', () => {
   });
 
   it.each([
-    [{ action: 'explode' }, 'unknown action "explode"; valid actions: version, status, verify, reset, heal'],
+    [
+      { action: 'explode' },
+      'unknown action "explode"; valid actions: version, status, verify, reset, heal, notice',
+    ],
     [
       { action: 'verify', foo: 1 },
-      'unknown field "foo" for action "verify"; accepted fields: action, secretId, instances',
+      'unknown field "foo" for action "verify"; accepted fields: action, user, secretId, instances',
     ],
     [
       { action: 'verify', dryRun: true },
-      /"dryRun" is not accepted by action "verify".*only reset and heal take it/,
+      /"dryRun" is not accepted by action "verify".*only reset, heal and notice take it/,
     ],
     [{ action: 'reset', dryRun: 'yes' }, '"dryRun" must be true or false, got the string "yes"'],
-    [{ action: 'verify', instances: [] }, /"instances" must be a non-empty array .*got an empty array/],
-    [{ action: 'heal', instances: 'db0' }, /"instances" must be a non-empty array .*got the string "db0"/],
+    [
+      { action: 'verify', instances: [] },
+      /"instances" must be an array of 1 to 1000 instance identifiers .*got 0 entries/,
+    ],
+    [
+      { action: 'heal', instances: 'db0' },
+      /"instances" must be an array of 1 to 1000 instance identifiers .*got the string "db0"/,
+    ],
     [{ action: 'status', secretId: '' }, '"secretId" must be a non-empty string, got the string ""'],
   ])('refuses %j', async (event, message) => {
     const error = await refusal(app, event);

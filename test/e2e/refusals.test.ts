@@ -131,11 +131,7 @@ describe('input the function does not understand', () => {
     const app = await newApp({ servers: [0] });
     const before = await app.password('AWSCURRENT');
 
-    const invocation = await app.invoke({
-      Step: 'setSecret',
-      SecretId: app.secretId,
-      ClientRequestToken: 'nope',
-    });
+    const invocation = await app.driver.invokeStep(app.secretId, 'nope', 'setSecret');
 
     expect(invocation.error?.message).toContain('version nope is not a version of secret');
     await expectNothingChanged(app, before);

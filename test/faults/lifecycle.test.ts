@@ -68,11 +68,10 @@ describe('the function dying, doubled or out of time', () => {
         throw new SimulatedCrash('only RotateSecret; the steps run by hand below');
       },
     });
-    const event = { SecretId: app.secretId, ClientRequestToken: token };
-    expect((await app.invoke({ ...event, Step: 'createSecret' })).ok).toBe(true);
+    expect((await app.driver.invokeStep(app.secretId, token, 'createSecret')).ok).toBe(true);
     const both = await Promise.all([
-      app.invoke({ ...event, Step: 'setSecret' }),
-      app.invoke({ ...event, Step: 'setSecret' }),
+      app.driver.invokeStep(app.secretId, token, 'setSecret'),
+      app.driver.invokeStep(app.secretId, token, 'setSecret'),
     ]);
     expect(both.map((i) => i.error?.message)).toEqual([undefined, undefined]);
     const rest = await app.driver.resume(app.secretId, token);

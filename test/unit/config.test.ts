@@ -4,11 +4,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../function/src/config.ts';
 import { ConfigError } from '../../function/src/errors.ts';
+import { MINIMAL_ENV } from './helpers.ts';
+
+/** loadConfig of `env` added to the least a configuration needs (a secret, a discovery scope). */
+function load(env: Record<string, string> = {}) {
+  return loadConfig({ ...MINIMAL_ENV, ...env });
+}
 
 /** Runs loadConfig and returns the ConfigError it throws, failing the test if it throws nothing else. */
-function configError(env: Record<string, string>): ConfigError {
+function configError(env: Record<string, string>, base: Record<string, string> = MINIMAL_ENV): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig({ ...base, ...env });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
@@ -25,13 +31,22 @@ afterEach(() => {
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 
 describe('loadConfig', () => {
-  it('returns the documented defaults when nothing is set', () => {
+  it('returns the documented defaults when only a secret and a discovery scope are set', () => {
     // act
-    const config = loadConfig({});
+    const config = loadConfig({ SECRET_ID: 'app-db-credentials', DB_IDENTIFIER_PREFIX: 'app-' });
 
     // assess
     expect(config).toEqual({
-      secretId: undefined,
+      secrets: [
+        {
+          user: 'default',
+          secretId: 'app-db-credentials',
+          passwordLength: 32,
+          passwordExcludeChars: '',
+          strategy: 'single-user',
+        },
+      ],
+      rotationAlias: undefined,
       parallel: 10,
       retries: 2,
       retryWaitMs: 2000,
@@ -40,15 +55,25 @@ describe('loadConfig', () => {
       engines: ['mysql', 'mariadb'],
       tagKey: undefined,
       tagValue: undefined,
-      identifierPrefix: undefined,
+      identifierPrefix: 'app-',
+      discoverAll: false,
       skipUnavailable: false,
       endpoints: undefined,
       tlsCa: undefined,
       tlsCaFile: undefined,
+      replicationWaitMs: 10_000,
       passwordLength: 32,
       passwordExcludeChars: '',
+      rotationStrategy: 'single-user',
+      adminSecretId: undefined,
+      alternatingUserSuffix: '_clone',
+      provisionSecretArn: undefined,
       defaultProvisionPassword: undefined,
       stalePendingMinutes: 60,
+      secretReplicationWaitMs: 30_000,
+      noticeTopicArn: undefined,
+      noticeLeadMinutes: 1440,
+      noticePeriodMinutes: 60,
       rdsHttpsProxy: undefined,
       logLevel: 'INFO',
     });
@@ -57,7 +82,8 @@ describe('loadConfig', () => {
   it('treats every empty string as unset', () => {
     // prepare
     const names = [
-      'SECRET_ID',
+      'SECRETS',
+      'ROTATION_ALIAS',
       'PARALLEL',
       'RETRIES',
       'RETRY_WAIT_MS',
@@ -70,19 +96,31 @@ describe('loadConfig', () => {
       'DB_SKIP_UNAVAILABLE',
       'DB_ENDPOINTS',
       'DB_TLS_CA_FILE',
+      'REPLICATION_WAIT_MS',
       'PASSWORD_LENGTH',
       'PASSWORD_EXCLUDE_CHARS',
+      'ROTATION_STRATEGY',
+      'ADMIN_SECRET_ID',
+      'ALTERNATING_USER_SUFFIX',
+      'PROVISION_SECRET_ARN',
       'DEFAULT_PROVISION_PASSWORD',
+      'STALE_PENDING_MINUTES',
+      'SECRET_REPLICATION_WAIT_MS',
+      'NOTICE_TOPIC_ARN',
+      'NOTICE_LEAD_MINUTES',
+      'NOTICE_PERIOD_MINUTES',
       'RDS_HTTPS_PROXY',
+      'AWS_ENDPOINT_URL',
+      'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'LOG_LEVEL',
     ];
-    const env = Object.fromEntries(names.map((name) => [name, '']));
+    const env = { ...Object.fromEntries(names.map((name) => [name, ''])), ...MINIMAL_ENV };
 
     // act
-    const config = loadConfig(env);
+    const config = load(env);
 
     // assess
-    expect(config).toEqual(loadConfig({}));
+    expect(config).toEqual(load());
   });
 
   it('reads valid values of every variable', () => {
@@ -112,7 +150,7 @@ describe('loadConfig', () => {
     };
 
     // act
-    const config = loadConfig(env);
+    const config = load(env);
 
     // assess
     expect(config).toMatchObject({
@@ -205,7 +243,7 @@ describe('loadConfig', () => {
 
   it('accepts DB_TAG_KEY alone as a filter on the key only', () => {
     // act
-    const config = loadConfig({ DB_TAG_KEY: 'app' });
+    const config = load({ DB_TAG_KEY: 'app' });
 
     // assess
     expect(config.tagKey).toBe('app');
@@ -223,7 +261,7 @@ describe('loadConfig', () => {
 
   it('reads DB_SKIP_UNAVAILABLE=false', () => {
     // act
-    const config = loadConfig({ DB_SKIP_UNAVAILABLE: 'False' });
+    const config = load({ DB_SKIP_UNAVAILABLE: 'False' });
 
     // assess
     expect(config.skipUnavailable).toBe(false);
@@ -312,7 +350,7 @@ describe('loadConfig', () => {
 
   it('accepts an https: RDS_HTTPS_PROXY', () => {
     // act
-    const config = loadConfig({ RDS_HTTPS_PROXY: 'https://proxy.internal:3129' });
+    const config = load({ RDS_HTTPS_PROXY: 'https://proxy.internal:3129' });
 
     // assess
     expect(config.rdsHttpsProxy).toBe('https://proxy.internal:3129');
@@ -330,6 +368,7 @@ describe('loadConfig', () => {
   it('reads the process environment when no environment is given', () => {
     // prepare
     vi.stubEnv('PARALLEL', '7');
+    for (const [name, value] of Object.entries(MINIMAL_ENV)) vi.stubEnv(name, value);
 
     // act
     const config = loadConfig();

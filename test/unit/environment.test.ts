@@ -10,9 +10,9 @@ import {
 } from '../../function/src/environment.ts';
 import { ConfigError } from '../../function/src/errors.ts';
 import { logger, redactText, registerSensitive } from '../../function/src/logger.ts';
-import { mockSecretsManager, rdsClient, secretsClient, silenceLogs } from './helpers.ts';
+import { MINIMAL_ENV, mockSecretsManager, rdsClient, secretsClient, silenceLogs } from './helpers.ts';
 
-const SECRET_ID = 'app-db-credentials';
+const SECRET_ID = MINIMAL_ENV.SECRET_ID;
 const TOKEN = '11111111-2222-3333-4444-555555555555';
 const LEFTOVER = 'Leftover#Pass9word!from-an-earlier-call';
 
@@ -74,7 +74,10 @@ describe('createAwsClients', () => {
 describe('FunctionEnvironment', () => {
   it('validates the configuration from an environment object and applies its log level', () => {
     // act
-    const environment = FunctionEnvironment.fromEnv({ PARALLEL: '3', LOG_LEVEL: 'WARN' }, testClients());
+    const environment = FunctionEnvironment.fromEnv(
+      { ...MINIMAL_ENV, PARALLEL: '3', LOG_LEVEL: 'WARN' },
+      testClients(),
+    );
 
     // assess
     expect(environment.config.parallel).toBe(3);
@@ -83,7 +86,7 @@ describe('FunctionEnvironment', () => {
 
   it('refuses a bad variable with a ConfigError naming it', () => {
     // act
-    const load = () => FunctionEnvironment.fromEnv({ PARALLEL: 'abc' });
+    const load = () => FunctionEnvironment.fromEnv({ ...MINIMAL_ENV, PARALLEL: 'abc' });
 
     // assess
     expect(load).toThrow(ConfigError);
@@ -93,14 +96,14 @@ describe('FunctionEnvironment', () => {
   it('creates the AWS clients once, on first use', () => {
     // prepare
     const create = vi.fn(testClients);
-    const environment = new FunctionEnvironment(FunctionEnvironment.fromEnv({}).config, create);
+    const environment = new FunctionEnvironment(FunctionEnvironment.fromEnv(MINIMAL_ENV).config, create);
     const actions = environment.actions();
 
     // act
     const before = create.mock.calls.length;
     const first = environment.aws();
     const staging = actions.staging(SECRET_ID);
-    const rotation = environment.rotation(SECRET_ID);
+    const rotation = environment.rotation(environment.servedSecret(SECRET_ID));
 
     // assess
     expect(before).toBe(0);
@@ -114,7 +117,7 @@ describe('FunctionEnvironment', () => {
   it('keeps back time for a rollback from the Lambda deadline, and has none without a context', () => {
     // prepare
     const environment = FunctionEnvironment.fromEnv(
-      { CONNECT_TIMEOUT_MS: '1000', QUERY_TIMEOUT_MS: '2000' },
+      { ...MINIMAL_ENV, CONNECT_TIMEOUT_MS: '1000', QUERY_TIMEOUT_MS: '2000' },
       testClients(),
     );
     let remaining = 8000;
@@ -134,7 +137,7 @@ describe('FunctionEnvironment', () => {
 
   it('runs one step with the passwords of earlier calls forgotten during and after it', async () => {
     // prepare
-    const environment = FunctionEnvironment.fromEnv({}, testClients());
+    const environment = FunctionEnvironment.fromEnv(MINIMAL_ENV, testClients());
     let redactedDuringStep: string | undefined;
     secretsMock.on(DescribeSecretCommand).callsFake(() => {
       redactedDuringStep = redactText(LEFTOVER);

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { type Config, loadConfig } from '../../function/src/config.ts';
+import { type Config, loadConfig, type SecretEntry } from '../../function/src/config.ts';
 import { logger } from '../../function/src/logger.ts';
 
 /** Region and fake credentials so that SDK clients can be built without touching a real account. */
@@ -48,9 +48,20 @@ export function mockSecretsManager() {
   return mock;
 }
 
+/**
+ * The least a configuration needs: one secret (SECRET_ID) and a discovery scope (here, knowingly,
+ * every instance: what the discovery tests look at).
+ */
+export const MINIMAL_ENV = { SECRET_ID: 'app-db-credentials', DB_DISCOVER_ALL: 'true' } as const;
+
 /** The default configuration with `overrides` applied. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), ...overrides };
+  return { ...loadConfig(MINIMAL_ENV), ...overrides };
+}
+
+/** The served entry of the default configuration with `overrides` applied. */
+export function testSecret(overrides: Partial<SecretEntry> = {}): SecretEntry {
+  return { ...(testConfig().secrets[0] as SecretEntry), ...overrides };
 }
 
 /** Keeps the function's INFO lines out of the test output. */

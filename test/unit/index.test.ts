@@ -1,14 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { stubAwsEnvironment } from './helpers.ts';
+import { MINIMAL_ENV, stubAwsEnvironment } from './helpers.ts';
 
-type Handler = (event: unknown, context?: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
+type Handler = (
+  event: unknown,
+  context?: { getRemainingTimeInMillis(): number; invokedFunctionArn?: string },
+) => Promise<unknown>;
 
 /**
  * The handler reads its configuration once, when the module loads: every test loads a fresh copy
  * under its own environment, with the AWS clients mocked so that nothing can reach AWS.
  */
 async function loadHandler(env: Record<string, string> = {}) {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  for (const [name, value] of Object.entries({ ...MINIMAL_ENV, SECRET_ID: 'app', ...env })) {
+    vi.stubEnv(name, value);
+  }
   vi.resetModules();
   const { mockClient } = await import('aws-sdk-client-mock');
   const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
@@ -70,7 +75,7 @@ describe('handler', () => {
     // assess
     expect(error.name).toBe('InvalidEventError');
     expect(error.message).toBe(
-      'unknown action "explode"; valid actions: version, status, verify, reset, heal',
+      'unknown action "explode"; valid actions: version, status, verify, reset, heal, notice',
     );
     expect(secretsMock.calls()).toHaveLength(0);
   });
@@ -89,7 +94,7 @@ describe('handler', () => {
 
       // assess
       expect(await outcome).toEqual({
-        rejected: `unknown action "${action}"; valid actions: version, status, verify, reset, heal`,
+        rejected: `unknown action "${action}"; valid actions: version, status, verify, reset, heal, notice`,
       });
     },
   );
@@ -170,4 +175,84 @@ describe('handler', () => {
     expect(secretsMock.commandCalls(DescribeSecretCommand)[0]?.args[0].input).toEqual({ SecretId: 'app' });
     expect(rdsMock.calls()).toHaveLength(0);
   });
+
+  it('refuses a finishSecret sent by hand past the rotation alias before any call to AWS', async () => {
+    // prepare
+    const { handler, secretsMock, rdsMock } = await loadHandler({ ROTATION_ALIAS: 'rotation' });
+    const event = { Step: 'finishSecret', SecretId: 'app', ClientRequestToken: TOKEN };
+
+    // act
+    const unqualified = await rejection(handler(event, lambdaContext(FUNCTION_ARN)));
+    const manual = await rejection(handler(event, lambdaContext(`${FUNCTION_ARN}:manual`)));
+
+    // assess
+    for (const error of [unqualified, manual]) {
+      expect(error.name).toBe('InvalidEventError');
+      expect(error.message).toContain('accepted only through the Lambda alias "rotation"');
+    }
+    expect(secretsMock.calls()).toHaveLength(0);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a manual action through the rotation alias before any call to AWS', async () => {
+    // prepare
+    const { handler, secretsMock } = await loadHandler({ ROTATION_ALIAS: 'rotation' });
+
+    // act
+    const error = await rejection(handler({ action: 'status' }, lambdaContext(`${FUNCTION_ARN}:rotation`)));
+
+    // assess
+    expect(error.message).toContain('manual actions are refused through the Lambda alias "rotation"');
+    expect(secretsMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a rotation step', { Step: 'createSecret', SecretId: 'other-secret', ClientRequestToken: TOKEN }],
+    ['a manual reset', { action: 'reset', secretId: 'other-secret' }],
+  ])('refuses %s naming a secret it does not serve before any call to AWS', async (_name, event) => {
+    // prepare
+    const { handler, secretsMock, rdsMock } = await loadHandler({
+      DEFAULT_PROVISION_PASSWORD: 'Dpp#1234567890',
+    });
+
+    // act
+    const error = await rejection(handler(event, lambdaContext(FUNCTION_ARN)));
+
+    // assess
+    expect(error.name).toBe('InvalidEventError');
+    expect(error.message).toContain('"other-secret" is not a secret this function serves');
+    expect(error.message).toContain('"default"');
+    expect(secretsMock.calls()).toHaveLength(0);
+    expect(rdsMock.calls()).toHaveLength(0);
+  });
+
+  it('writes no line holding a 100 kB SecretId, and answers in a few hundred characters', async () => {
+    // prepare
+    const { handler } = await loadHandler({ LOG_LEVEL: 'DEBUG' });
+    const huge = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${'x'.repeat(100_000)}`;
+    // Powertools writes ERROR lines to stderr, the others to stdout.
+    const streams = [vi.mocked(process.stdout.write), vi.mocked(process.stderr.write)];
+
+    // act
+    const error = await rejection(
+      handler(
+        { Step: 'createSecret', SecretId: huge, ClientRequestToken: TOKEN },
+        lambdaContext(FUNCTION_ARN),
+      ),
+    );
+
+    // assess
+    const lines = streams.flatMap((stream) => stream.mock.calls.map(([chunk]) => String(chunk)));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(1000);
+    expect(lines.some((line) => line.includes('xxxxxxxxxx'))).toBe(false);
+    expect(error.message.length).toBeLessThan(300);
+  });
 });
+
+const TOKEN = '11111111-2222-3333-4444-555555555555';
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:app-rotation';
+
+function lambdaContext(invokedFunctionArn: string) {
+  return { getRemainingTimeInMillis: () => 300_000, invokedFunctionArn };
+}

@@ -20,6 +20,7 @@ import {
   silenceLogs,
   stubAwsEnvironment,
   testConfig,
+  testSecret,
 } from './helpers.ts';
 
 const SECRET_ID = 'app-db-credentials';
@@ -55,6 +56,7 @@ afterEach(() => {
 function environment(): RotationEnvironment {
   return {
     config: testConfig(),
+    secret: testSecret({ secretId: SECRET_ID }),
     staging: new SecretStaging(secretsClient(), SECRET_ID),
     rds: rdsClient(),
     deadline: Deadline.unlimited(),
@@ -237,13 +239,13 @@ describe('createSecret', () => {
     for (const read of reads) expect(read.VersionStage).toBeDefined();
   });
 
-  it('uses the configured password length and exclusions', async () => {
+  it("uses the served secret's password length and exclusions", async () => {
     // prepare
     labels(['AWSPENDING']);
     values({});
     const env = {
       ...environment(),
-      config: testConfig({ passwordLength: 20, passwordExcludeChars: '012345678' }),
+      secret: testSecret({ passwordLength: 20, passwordExcludeChars: '012345678' }),
     };
 
     // act

@@ -8,7 +8,7 @@ import type { ListedInstanceState } from '../discovery.ts';
 import type { InstanceReport } from '../instances.ts';
 import type { BuildInfo } from '../version.ts';
 
-export type ActionName = 'version' | 'status' | 'verify' | 'reset' | 'heal';
+export type ActionName = 'version' | 'status' | 'verify' | 'reset' | 'heal' | 'notice';
 
 export interface VersionAnswer extends BuildInfo {
   action: 'version';
@@ -30,6 +30,11 @@ export interface WorkAnswer {
   action: 'verify' | 'reset' | 'heal';
   ok: boolean;
   secretId: string;
+  /**
+   * The served entry the action worked on (`default` for SECRET_ID); absent from the answers of
+   * function versions that served one secret only.
+   */
+  user?: string;
   dryRun: boolean;
   /** One line for people: what happened overall. */
   message: string;
@@ -69,6 +74,11 @@ export interface StatusAnswer {
   /** False when something needs a person: listed in `attention`. */
   ok: boolean;
   secretId: string;
+  /**
+   * The served entry the action worked on (`default` for SECRET_ID); absent from the answers of
+   * function versions that served one secret only.
+   */
+  user?: string;
   name: string;
   rotation: {
     enabled: boolean;
@@ -89,4 +99,41 @@ export interface StatusAnswer {
   ms: number;
 }
 
-export type ActionAnswer = VersionAnswer | StatusAnswer | WorkAnswer | HealAnswer;
+/** A secret the notice run published a message for. */
+export interface Announced {
+  user: string;
+  secretId: string;
+  name: string;
+  /** NextRotationDate, ISO 8601. */
+  nextRotation: string;
+  /** SNS's id of the message; null in a dry run. */
+  messageId: string | null;
+}
+
+/** A secret the notice run did not announce, and why. */
+export interface NotAnnounced {
+  user: string;
+  secretId: string;
+  nextRotation: string | null;
+  /** `failed`: DescribeSecret or Publish failed (ok is then false); the others are normal. */
+  outcome: 'not-scheduled' | 'before-window' | 'after-window' | 'failed';
+  reason: string;
+}
+
+/**
+ * `notice`: for every served secret, whether its next rotation falls in this run's window
+ * [now + lead, now + lead + period), and the message published for those that do.
+ */
+export interface NoticeAnswer {
+  action: 'notice';
+  ok: boolean;
+  dryRun: boolean;
+  topicArn: string;
+  window: { from: string; to: string };
+  message: string;
+  announced: Announced[];
+  notAnnounced: NotAnnounced[];
+  ms: number;
+}
+
+export type ActionAnswer = VersionAnswer | StatusAnswer | WorkAnswer | HealAnswer | NoticeAnswer;

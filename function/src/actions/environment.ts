@@ -2,6 +2,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Config } from '../config.ts';
 import type { Deadline, InstanceWork } from '../instances.ts';
 import type { SecretStaging } from '../staging.ts';
+import type { Topic } from '../topic.ts';
 
 /** What a manual action runs with; environment.ts builds it per invocation. */
 export interface ActionEnvironment {
@@ -13,6 +14,8 @@ export interface ActionEnvironment {
    */
   staging(secretId: string): SecretStaging;
   rds(): RDSClient;
+  /** An SNS topic to publish to (notice). */
+  topic(arn: string): Topic;
 }
 
 /** The environment plus the instance work options, built once by runManualAction. */

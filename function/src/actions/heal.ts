@@ -3,13 +3,14 @@ import { DatabaseError } from '../errors.ts';
 import { failedReports, type InstanceReport } from '../instances.ts';
 import { logger } from '../logger.ts';
 import { bringToPassword, type PasswordPlan } from '../passwordSetter.ts';
+import { provisionCandidate } from '../provision.ts';
 import { PENDING, PREVIOUS, type SecretStaging } from '../staging.ts';
 import { errorMessage } from '../text.ts';
 import type { HealAnswer, PendingState } from './answers.ts';
 import type { ActionContext } from './environment.ts';
-import { provisionCandidate, readAbandoned } from './passwords.ts';
+import { readAbandoned } from './passwords.ts';
 import { listVersions, pendingState } from './pending.ts';
-import type { ActionRequest } from './request.ts';
+import { type ActionRequest, requestSecret } from './request.ts';
 import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
 
 /**
@@ -45,7 +46,7 @@ export async function heal(request: ActionRequest, ctx: ActionContext): Promise<
       ? await readCandidate(staging, PENDING, username, pending.versionId)
       : undefined,
     await readCandidate(staging, PREVIOUS, username),
-    provisionCandidate(ctx.config),
+    await provisionCandidate(ctx.config, requestSecret(request), staging),
   ].filter((candidate): candidate is Candidate => candidate !== undefined);
   const abandoned = await readAbandoned(staging, versions, username);
   logger.info('heal candidates', {

@@ -2,11 +2,12 @@ import { InvalidEventError } from '../errors.ts';
 import type { ManualEvent } from '../events.ts';
 import { instanceWork } from '../instances.ts';
 import { logger, registerSensitive } from '../logger.ts';
-import { quoteIfPlain } from '../text.ts';
+import { boundedList, quoteIfPlain } from '../text.ts';
 import { buildInfo } from '../version.ts';
 import type { ActionAnswer, ActionName, VersionAnswer } from './answers.ts';
 import type { ActionContext, ActionEnvironment } from './environment.ts';
 import { heal } from './heal.ts';
+import { notice } from './notice.ts';
 import { ACCEPTED_FIELDS, type ActionRequest, parseRequest } from './request.ts';
 import { reset } from './reset.ts';
 import { status } from './status.ts';
@@ -26,6 +27,7 @@ const ACTIONS: Record<ActionName, Action> = {
   verify,
   reset,
   heal,
+  notice,
 };
 
 export async function runManualAction(event: ManualEvent, env: ActionEnvironment): Promise<ActionAnswer> {
@@ -38,11 +40,13 @@ export async function runManualAction(event: ManualEvent, env: ActionEnvironment
   // Whatever the action, the default provision password never reaches a log line.
   registerSensitive(env.config.defaultProvisionPassword);
   const request = parseRequest(name, event, env.config);
+  logger.appendKeys({ action: name });
+  if (request.secret !== undefined)
+    logger.appendKeys({ secret: request.secretId, user: request.secret.user });
   if (name !== 'version') {
-    logger.appendKeys({ secret: request.secretId });
     logger.info('manual action started', {
       dryRun: request.dryRun,
-      instances: request.instances ?? 'all',
+      instances: request.instances === undefined ? 'all' : boundedList(request.instances),
       acceptedFields: ACCEPTED_FIELDS[name],
     });
   }
@@ -51,6 +55,7 @@ export async function runManualAction(event: ManualEvent, env: ActionEnvironment
     deadline: env.deadline,
     staging: (secretId) => env.staging(secretId),
     rds: () => env.rds(),
+    topic: (arn) => env.topic(arn),
     work: instanceWork(env.config, env.deadline),
   };
   return ACTIONS[name](request, ctx);

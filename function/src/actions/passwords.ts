@@ -1,29 +1,8 @@
 import type { Candidate } from '../candidates.ts';
-import type { Config } from '../config.ts';
-import { ConfigError } from '../errors.ts';
-import { logger, registerSensitive } from '../logger.ts';
+import { logger } from '../logger.ts';
 import { CURRENT, type SecretStaging } from '../staging.ts';
 import { errorMessage } from '../text.ts';
 import type { VersionState } from './answers.ts';
-
-/** The default provision password as a candidate, registered for redaction. */
-export function provisionCandidate(config: Config): Candidate | undefined {
-  if (config.defaultProvisionPassword === undefined) return undefined;
-  registerSensitive(config.defaultProvisionPassword);
-  return { label: 'provision', password: config.defaultProvisionPassword };
-}
-
-export function requireProvision(config: Config, action: string): Candidate {
-  const provision = provisionCandidate(config);
-  if (provision === undefined) {
-    throw new ConfigError(
-      'DEFAULT_PROVISION_PASSWORD',
-      `is not set, and "${action}" needs it to log in to instances whose users still have the default provision ` +
-        'password; set the module input default_provision_password. Nothing was changed.',
-    );
-  }
-  return provision;
-}
 
 /** At most this many versions of rolled-back rotations are tried, newest first. */
 const MAX_ABANDONED = 3;

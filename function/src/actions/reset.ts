@@ -1,8 +1,8 @@
 import { bringToPassword } from '../passwordSetter.ts';
+import { requireProvision } from '../provision.ts';
 import type { WorkAnswer } from './answers.ts';
 import type { ActionContext } from './environment.ts';
-import { requireProvision } from './passwords.ts';
-import type { ActionRequest } from './request.ts';
+import { type ActionRequest, requestSecret } from './request.ts';
 import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
 
 /**
@@ -12,7 +12,13 @@ import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from
  */
 export async function reset(request: ActionRequest, ctx: ActionContext): Promise<WorkAnswer> {
   const started = Date.now();
-  const provision = requireProvision(ctx.config, 'reset');
+  // Without a default provision password reset can do nothing: say so before anything is read.
+  const provision = await requireProvision(
+    ctx.config,
+    requestSecret(request),
+    ctx.staging(request.secretId),
+    'reset',
+  );
   const { username, current, targets } = await prepareWork(request, ctx);
   const reports = await runOnTargets(ctx, request, targets, (instance) =>
     bringToPassword(

@@ -47,6 +47,7 @@ export async function status(request: ActionRequest, ctx: ActionContext): Promis
     action: 'status',
     ok: attention.length === 0,
     secretId: description.arn,
+    user: request.secret?.user ?? '',
     name: description.name,
     rotation: {
       enabled: description.rotationEnabled,

@@ -60,6 +60,7 @@ export function workAnswer(parts: WorkAnswerParts): WorkAnswer {
     action: request.action as WorkAnswer['action'],
     ok: failed.length === 0 && parts.otherFailure !== true,
     secretId: request.secretId,
+    user: request.secret?.user ?? '',
     dryRun: request.dryRun,
     message:
       failed.length === 0

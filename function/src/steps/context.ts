@@ -1,5 +1,5 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
-import type { Config } from '../config.ts';
+import type { Config, SecretEntry } from '../config.ts';
 import type { InstanceReport, InstanceWork } from '../instances.ts';
 import { logger } from '../logger.ts';
 import { PENDING, type SecretStaging } from '../staging.ts';
@@ -8,6 +8,8 @@ import { errorMessage } from '../text.ts';
 /** What every step works with: built once per invocation by runRotationStep. */
 export interface StepContext {
   config: Config;
+  /** The served secret: its entry's password rules and strategy apply. */
+  secret: SecretEntry;
   staging: SecretStaging;
   rds: RDSClient;
   work: InstanceWork;

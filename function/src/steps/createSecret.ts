@@ -15,7 +15,7 @@ export async function createSecret(ctx: StepContext, rotationToken?: string): Pr
     logger.info('pending value already exists, reusing it (a repeated createSecret)');
     return { outcome: 'nothing-to-do', message: 'the pending version already has a value', instances: [] };
   }
-  const password = generatePassword(ctx.config.passwordLength, ctx.config.passwordExcludeChars);
+  const password = generatePassword(ctx.secret.passwordLength, ctx.secret.passwordExcludeChars);
   registerSensitive(password);
   const pending: Credentials = { ...current.credentials, password };
   await ctx.staging.putPending(ctx.token, pending, rotationToken);

@@ -1,0 +1,22 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { logger } from './logger.ts';
+
+/** SNS limits a subject to 100 characters. */
+const MAX_SUBJECT = 100;
+
+/** One SNS topic the function publishes to: the only module that sends SNS a command. */
+export class Topic {
+  constructor(
+    private readonly client: SNSClient,
+    readonly arn: string,
+  ) {}
+
+  /** Publishes one message; returns SNS's message id. */
+  async publish(subject: string, message: string): Promise<string> {
+    logger.debug('calling Publish', { api: 'Publish', topic: this.arn });
+    const output = await this.client.send(
+      new PublishCommand({ TopicArn: this.arn, Subject: subject.slice(0, MAX_SUBJECT), Message: message }),
+    );
+    return output.MessageId ?? '';
+  }
+}
