@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['instances.ts'],
   ['passwordSetter.ts'],
   ['database.ts'],
-  ['events.ts', 'candidates.ts'],
+  ['events.ts', 'candidates.ts', 'databaseErrors.ts', 'passwordStatements.ts'],
   ['staging.ts'],
   ['logger.ts'],
   ['config.ts'],
