@@ -7,6 +7,7 @@ import { type ConnectOptions, type DbInstance, DbSession } from '../../function/
 import { DatabaseError } from '../../function/src/errors.ts';
 import { bringToPassword, type PasswordPlan } from '../../function/src/passwordSetter.ts';
 import { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
 import { createTestCa } from '../../sandbox/testCa.ts';
 
 // The per-instance password logic in-process against real MariaDB servers with TLS, counting
@@ -157,6 +158,89 @@ describe('bringing one instance to the pending password', () => {
     await bringToPassword(instance(server), setSecretPlan(user, { target: tricky }), options);
 
     expect(await server.accepts(user, tricky.password, ca.caFile)).toBe(true);
+  });
+});
+
+/** Statements the server received while `action` ran, less what reading the counter costs. */
+async function serverStatements(db: MariaDbServer, action: () => Promise<unknown>): Promise<number> {
+  const read = async () => {
+    const rows = await db.adminQuery("SHOW GLOBAL STATUS LIKE 'Questions'");
+    return Number(rows[0]?.Value);
+  };
+  const first = await read();
+  const before = await read();
+  await action();
+  return (await read()) - before - (before - first);
+}
+
+describe('the round trips of one instance', () => {
+  it('are one login query per login and the change in the normal case', async () => {
+    const user = await newUser(server, current.password);
+
+    const statements = await serverStatements(server, () =>
+      bringToPassword(instance(server), setSecretPlan(user), options),
+    );
+
+    // Login query, change and quit on the first session; login query and quit on the check.
+    expect(statements).toBe(5);
+  });
+});
+
+describe('a change the server acknowledges', () => {
+  it('needs an administrator when neither the new nor the old password works afterwards, and says so', async () => {
+    const user = await newUser(server, current.password);
+    const proxy = await TcpFaultProxy.start(server.port);
+    // Someone else sets another password between the change and the check.
+    proxy.set({ kind: 'pass' }, async (n) => {
+      if (n === 2) await server.setPassword(user, 'Someone-Elses-Password-5');
+    });
+    try {
+      const attempt = bringToPassword(
+        { ...instance(server), port: proxy.port },
+        setSecretPlan(user),
+        options,
+      );
+
+      await expect(attempt).rejects.toThrow(
+        new DatabaseError(
+          'fatal',
+          'MANUAL ACTION NEEDED: the server acknowledged the password change but refuses the pending password ' +
+            `on a new connection and refuses the current password too, so user ${user} is on a password the ` +
+            'function does not know. An administrator must set it (for example to the default provision ' +
+            'password, then run the "reset" action).',
+        ),
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('a read-only server', () => {
+  it('gets no password change', async () => {
+    const user = await newUser(server, current.password);
+    await server.adminQuery('SET GLOBAL read_only = ON');
+    try {
+      const attempt = bringToPassword(instance(server), setSecretPlan(user), options);
+
+      await expect(attempt).rejects.toMatchObject({ kind: 'fatal', code: 'SERVER_READ_ONLY' });
+      await expect(attempt).rejects.toThrow(/the server is read-only/);
+      expect(await server.accepts(user, current.password, ca.caFile)).toBe(true);
+    } finally {
+      await server.adminQuery('SET GLOBAL read_only = OFF');
+    }
+  });
+
+  it('that already accepts the target is left unchanged', async () => {
+    const user = await newUser(server, pending.password);
+    await server.adminQuery('SET GLOBAL read_only = ON');
+    try {
+      const outcome = await bringToPassword(instance(server), setSecretPlan(user), options);
+
+      expect(outcome).toEqual({ outcome: 'unchanged' });
+    } finally {
+      await server.adminQuery('SET GLOBAL read_only = OFF');
+    }
   });
 });
 
