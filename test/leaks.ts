@@ -1,4 +1,4 @@
-import { escape } from 'mysql2';
+import { escape as sqlEscape } from 'mysql2';
 
 /**
  * Leak checks that catch pieces of a password, not only the whole: a server error quoting a
@@ -12,7 +12,7 @@ export const FRAGMENT_LENGTH = 4;
 export function passwordFragments(passwords: string[]): string[] {
   const fragments = new Set<string>();
   for (const password of passwords) {
-    for (const form of [password, JSON.stringify(password).slice(1, -1), escape(password).slice(1, -1)]) {
+    for (const form of [password, JSON.stringify(password).slice(1, -1), sqlEscape(password).slice(1, -1)]) {
       const characters = Array.from(form);
       for (let i = 0; i + FRAGMENT_LENGTH <= characters.length; i++) {
         fragments.add(characters.slice(i, i + FRAGMENT_LENGTH).join(''));
