@@ -151,7 +151,7 @@ describe('bringing one instance to the pending password', () => {
     expect(await server.accepts(user, pending.password, ca.caFile)).toBe(true);
   });
 
-  it('passes a password full of SQL quoting characters as an escaped parameter', async () => {
+  it('changes to a password full of SQL quoting characters', async () => {
     const user = await newUser(server, current.password);
     const tricky: Candidate = { label: 'pending', password: 'a\'b"c\\d;e)--f%g_h`i' };
 
