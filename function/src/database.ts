@@ -27,7 +27,7 @@ export interface ConnectOptions {
   queryTimeoutMs: number;
 }
 
-type Engine = 'mysql' | 'mariadb';
+export type Engine = 'mysql' | 'mariadb';
 
 export function endpointOf(instance: DbInstance): string {
   return `${instance.host}:${instance.port}`;
