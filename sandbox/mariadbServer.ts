@@ -36,6 +36,11 @@ export interface MariaDbServerOptions {
   startTimeoutMs?: number;
   /** The server is SIGKILLed after this long whatever happens. */
   maxLifetimeMs?: number;
+  /**
+   * More mariadbd options, after the sandbox's own (the later of two wins): e.g. `--log-bin=binlog`
+   * (relative paths are in the data directory) or `--sql-mode=...`.
+   */
+  serverArgs?: string[];
 }
 
 export interface TestUserOptions {
@@ -87,6 +92,11 @@ export class MariaDbServer {
   /** The server's own temporary directory: data, socket, logs. */
   get directory(): string {
     return this.requireDir();
+  }
+
+  /** Where relative paths in `serverArgs` (a binary log, a general log) end up. */
+  get dataDirectory(): string {
+    return join(this.requireDir(), 'data');
   }
 
   /** Creates the data directory (first call only) and resolves once the server accepts logins. */
@@ -305,6 +315,7 @@ export class MariaDbServer {
       if (versionString === '') throw new Error('versionString must not be empty');
       args.push(`--version=${versionString}`);
     }
+    args.push(...(this.options.serverArgs ?? []));
     const child = new BoundedProcess(MARIADBD, args, {
       maxLifetimeMs: this.options.maxLifetimeMs,
       cleanupPath: dir,

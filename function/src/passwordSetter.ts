@@ -45,17 +45,18 @@ export async function bringToPassword(
       continue;
     }
     try {
-      await checkUser(session, plan.username);
+      checkUser(session, plan.username);
       if (label === plan.target.label) {
         logger.debug('target password already accepted', { instance: instance.id, target: label });
         return { outcome: 'unchanged' };
       }
+      refuseReadOnly(session);
       if (plan.dryRun) return { outcome: 'would-change', from: label };
       await session.changePassword(plan.target.password);
     } finally {
       await session.close();
     }
-    await verifyLogin(instance, plan.username, plan.target, options);
+    await confirmChange(instance, plan.username, plan.target, candidate, options);
     logger.debug('password changed and verified', {
       instance: instance.id,
       from: label,
@@ -69,28 +70,66 @@ export async function bringToPassword(
   );
 }
 
-/**
- * A fresh connection with the target password: a server can acknowledge a password change and
- * keep the old one (MariaDB's ALTER USER CURRENT_USER() for a user with CREATE USER does).
- */
+/** A fresh connection with the `target` password, as `username`; changes nothing. */
 export async function verifyLogin(
   instance: DbInstance,
   username: string,
   target: Candidate,
   options: ConnectOptions,
 ): Promise<void> {
-  const session = await tryLogin(instance, username, target, options);
-  if (session === undefined) {
+  if (!(await accepts(instance, username, target, options))) {
     throw new DatabaseError(
       'fatal',
-      `the server acknowledged the password change but refuses the ${target.label} password on a new connection; the change did not take effect`,
+      `the server refuses the ${target.label} password for user ${username} on a new connection`,
     );
   }
+}
+
+/**
+ * Checks a change on a new connection: a server can acknowledge a change and keep the old
+ * password (MariaDB's ALTER USER CURRENT_USER() for a user with CREATE USER does). When the new
+ * password is refused, one more login with the old one tells the two failures apart: the instance
+ * still on the old password (nothing changed, a rollback or a retry finds it), or on a password
+ * nobody knows (an administrator must reset it; no known password can log in to repair it).
+ */
+async function confirmChange(
+  instance: DbInstance,
+  username: string,
+  target: Candidate,
+  from: Candidate,
+  options: ConnectOptions,
+): Promise<void> {
+  if (await accepts(instance, username, target, options)) return;
+  const acknowledged = `the server acknowledged the password change but refuses the ${target.label} password on a new connection`;
+  if (await accepts(instance, username, from, options)) {
+    throw new DatabaseError(
+      'fatal',
+      `${acknowledged}; it still accepts the ${from.label} password: the change did not take effect`,
+    );
+  }
+  throw new DatabaseError(
+    'fatal',
+    `MANUAL ACTION NEEDED: ${acknowledged} and refuses the ${from.label} password too, so user ${username} ` +
+      'is on a password the function does not know. An administrator must set it (for example to the ' +
+      'default provision password, then run the "reset" action).',
+  );
+}
+
+/** Whether a new login as `username` (and no one else) works with this password. */
+async function accepts(
+  instance: DbInstance,
+  username: string,
+  candidate: Candidate,
+  options: ConnectOptions,
+): Promise<boolean> {
+  const session = await tryLogin(instance, username, candidate, options);
+  if (session === undefined) return false;
   try {
-    await checkUser(session, username);
+    checkUser(session, username);
   } finally {
     await session.close();
   }
+  return true;
 }
 
 /** Logs in; undefined when the server refuses these credentials, a DatabaseError for anything else. */
@@ -111,14 +150,30 @@ async function tryLogin(
   }
 }
 
-async function checkUser(session: DbSession, username: string): Promise<void> {
-  const currentUser = await session.currentUser();
+function checkUser(session: DbSession, username: string): void {
+  const currentUser = session.server.user;
   const at = currentUser.lastIndexOf('@');
   const user = at >= 0 ? currentUser.slice(0, at) : currentUser;
   if (user !== username) {
     throw new DatabaseError(
       'fatal',
       `logged in as "${currentUser}", expected user "${username}"; refusing to change the password`,
+    );
+  }
+}
+
+/**
+ * A read-only server (a read replica, an Aurora reader, or one set read-only) takes its
+ * passwords from its source: a change there would fail, or with enough privileges make it differ
+ * from its source.
+ */
+function refuseReadOnly(session: DbSession): void {
+  if (session.server.readOnly) {
+    throw new DatabaseError(
+      'fatal',
+      'the server is read-only (read_only or innodb_read_only is on: a read replica or an Aurora reader?); ' +
+        'the function does not change passwords there',
+      'SERVER_READ_ONLY',
     );
   }
 }

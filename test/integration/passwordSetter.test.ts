@@ -7,6 +7,7 @@ import { type ConnectOptions, type DbInstance, DbSession } from '../../function/
 import { DatabaseError } from '../../function/src/errors.ts';
 import { bringToPassword, type PasswordPlan } from '../../function/src/passwordSetter.ts';
 import { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
 import { createTestCa } from '../../sandbox/testCa.ts';
 
 // The per-instance password logic in-process against real MariaDB servers with TLS, counting
@@ -150,13 +151,105 @@ describe('bringing one instance to the pending password', () => {
     expect(await server.accepts(user, pending.password, ca.caFile)).toBe(true);
   });
 
-  it('passes a password full of SQL quoting characters as an escaped parameter', async () => {
+  it('changes to a password full of SQL quoting characters', async () => {
     const user = await newUser(server, current.password);
     const tricky: Candidate = { label: 'pending', password: 'a\'b"c\\d;e)--f%g_h`i' };
 
     await bringToPassword(instance(server), setSecretPlan(user, { target: tricky }), options);
 
     expect(await server.accepts(user, tricky.password, ca.caFile)).toBe(true);
+  });
+});
+
+/**
+ * The statements the server ran while `action` ran, by kind: SELECTs and SETs (SET PASSWORD is
+ * one). Counters of kinds, unlike the count of all commands, are not moved by quits or by reading
+ * the counters.
+ */
+async function serverStatements(db: MariaDbServer, action: () => Promise<unknown>) {
+  const read = async () => {
+    const rows = await db.adminQuery(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_set_option')",
+    );
+    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  };
+  const before = await read();
+  await action();
+  const after = await read();
+  return {
+    selects: (after.Com_select ?? 0) - (before.Com_select ?? 0),
+    sets: (after.Com_set_option ?? 0) - (before.Com_set_option ?? 0),
+  };
+}
+
+describe('the round trips of one instance', () => {
+  it('are one login query per login and the change in the normal case', async () => {
+    const user = await newUser(server, current.password);
+
+    const statements = await serverStatements(server, () =>
+      bringToPassword(instance(server), setSecretPlan(user), options),
+    );
+
+    // The login query on each of the two logins, and SET PASSWORD.
+    expect(statements).toEqual({ selects: 2, sets: 1 });
+  });
+});
+
+describe('a change the server acknowledges', () => {
+  it('needs an administrator when neither the new nor the old password works afterwards, and says so', async () => {
+    const user = await newUser(server, current.password);
+    const proxy = await TcpFaultProxy.start(server.port);
+    // Someone else sets another password between the change and the check.
+    proxy.set({ kind: 'pass' }, async (n) => {
+      if (n === 2) await server.setPassword(user, 'Someone-Elses-Password-5');
+    });
+    try {
+      const attempt = bringToPassword(
+        { ...instance(server), port: proxy.port },
+        setSecretPlan(user),
+        options,
+      );
+
+      await expect(attempt).rejects.toThrow(
+        new DatabaseError(
+          'fatal',
+          'MANUAL ACTION NEEDED: the server acknowledged the password change but refuses the pending password ' +
+            `on a new connection and refuses the current password too, so user ${user} is on a password the ` +
+            'function does not know. An administrator must set it (for example to the default provision ' +
+            'password, then run the "reset" action).',
+        ),
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('a read-only server', () => {
+  it('gets no password change', async () => {
+    const user = await newUser(server, current.password);
+    await server.adminQuery('SET GLOBAL read_only = ON');
+    try {
+      const attempt = bringToPassword(instance(server), setSecretPlan(user), options);
+
+      await expect(attempt).rejects.toMatchObject({ kind: 'fatal', code: 'SERVER_READ_ONLY' });
+      await expect(attempt).rejects.toThrow(/the server is read-only/);
+      expect(await server.accepts(user, current.password, ca.caFile)).toBe(true);
+    } finally {
+      await server.adminQuery('SET GLOBAL read_only = OFF');
+    }
+  });
+
+  it('that already accepts the target is left unchanged', async () => {
+    const user = await newUser(server, pending.password);
+    await server.adminQuery('SET GLOBAL read_only = ON');
+    try {
+      const outcome = await bringToPassword(instance(server), setSecretPlan(user), options);
+
+      expect(outcome).toEqual({ outcome: 'unchanged' });
+    } finally {
+      await server.adminQuery('SET GLOBAL read_only = OFF');
+    }
   });
 });
 

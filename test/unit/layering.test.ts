@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['passwordSetter.ts'],
   ['database.ts'],
   ['provision.ts'],
-  ['events.ts', 'candidates.ts'],
+  ['events.ts', 'candidates.ts', 'databaseErrors.ts', 'passwordStatements.ts'],
   ['staging.ts', 'topic.ts'],
   ['logger.ts'],
   ['config.ts'],
