@@ -96,6 +96,14 @@ export class DbSession {
     return engine;
   }
 
+  /**
+   * Whether the server refuses writes: read_only (an RDS read replica; on MySQL, super_read_only
+   * implies it) or innodb_read_only (an Aurora reader, whose read_only may be off).
+   */
+  async readOnly(): Promise<boolean> {
+    return (await this.scalar('SELECT (@@GLOBAL.read_only OR @@GLOBAL.innodb_read_only) AS v')) === '1';
+  }
+
   /** `user@host` as the server authenticated this session. */
   async currentUser(): Promise<string> {
     return this.scalar('SELECT CURRENT_USER() AS v');
