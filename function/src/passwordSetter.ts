@@ -3,6 +3,9 @@ import { type ConnectOptions, type DbInstance, DbSession } from './database.ts';
 import { DatabaseError } from './errors.ts';
 import { logger } from './logger.ts';
 
+/** DatabaseError code of a refused change on a read-only server (a replica or a reader). */
+export const READ_ONLY_SERVER = 'READ_ONLY_SERVER';
+
 /** What happened on one instance. `from` names the password that let the function in. */
 type SetOutcome =
   | { outcome: 'changed'; from: PasswordLabel }
@@ -50,6 +53,16 @@ export async function bringToPassword(
         logger.debug('target password already accepted', { instance: instance.id, target: label });
         return { outcome: 'unchanged' };
       }
+      // Never a write on a replica: for a user allowed to write there it would succeed, and the
+      // replica's users would no longer match its source's.
+      if (await session.readOnly()) {
+        throw new DatabaseError(
+          'fatal',
+          'the server is read-only (read_only or innodb_read_only is ON): it is a replica or a reader, ' +
+            'whose password changes on its source; nothing was written to it',
+          READ_ONLY_SERVER,
+        );
+      }
       if (plan.dryRun) return { outcome: 'would-change', from: label };
       await session.changePassword(plan.target.password);
     } finally {
@@ -91,6 +104,26 @@ export async function verifyLogin(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Whether a new login with `candidate` works, as `username`: false when the server refuses the
+ * password, a DatabaseError for anything else (unreachable, TLS, locked, another user).
+ */
+export async function acceptsPassword(
+  instance: DbInstance,
+  username: string,
+  candidate: Candidate,
+  options: ConnectOptions,
+): Promise<boolean> {
+  const session = await tryLogin(instance, username, candidate, options);
+  if (session === undefined) return false;
+  try {
+    await checkUser(session, username);
+  } finally {
+    await session.close();
+  }
+  return true;
 }
 
 /** Logs in; undefined when the server refuses these credentials, a DatabaseError for anything else. */
