@@ -18,6 +18,10 @@ export interface Config {
   retryWaitMs: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
+  /** How long to wait, after the sources changed, for every replica and reader to accept the new password. */
+  replicationWaitMs: number;
+  /** How long finishSecret waits for every replica region of the secret to report InSync. */
+  secretReplicationWaitMs: number;
   /** Lowercase RDS engine names whose instances take part in the rotation. */
   engines: string[];
   tagKey: string | undefined;
@@ -58,6 +62,8 @@ export function loadConfig(env: Env = process.env): Config {
     retryWaitMs: integer(env, 'RETRY_WAIT_MS', 2000, 0, 60_000),
     connectTimeoutMs: integer(env, 'CONNECT_TIMEOUT_MS', 5000, 100, 60_000),
     queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', 10_000, 100, 300_000),
+    replicationWaitMs: integer(env, 'REPLICATION_WAIT_MS', 10_000, 0, 600_000),
+    secretReplicationWaitMs: integer(env, 'SECRET_REPLICATION_WAIT_MS', 30_000, 0, 600_000),
     engines: parseEngines(env),
     tagKey,
     tagValue,
