@@ -404,7 +404,7 @@ describe('testSecret', () => {
 
     // assess
     expect(result).toMatchObject({ step: 'testSecret', outcome: 'done', instances: [] });
-    expect(result.message).toBe('current credentials work on 0 instance(s)');
+    expect(result.message).toBe('the current password works on 0 of 0 instance(s)');
     expect(stageUpdates()).toEqual([]);
   });
 
@@ -417,7 +417,7 @@ describe('testSecret', () => {
     const result = await runRotationStep(environment(), 'testSecret', TOKEN);
 
     // assess
-    expect(result.message).toBe('pending credentials work on 0 instance(s)');
+    expect(result.message).toBe('the pending password works on 0 of 0 instance(s)');
     expect(stageUpdates()).toEqual([]);
   });
 
