@@ -200,9 +200,16 @@ export function failedReports(reports: InstanceReport[]): InstanceReport[] {
   return reports.filter((report) => report.outcome === 'failed' || report.outcome === 'skipped');
 }
 
-/** "db-1 (host:port): reason; db-2 ...": the part of an error message that names each failure. */
+/**
+ * "db-1 (host:port): reason; db-2 ...": the part of an error message that names each failure,
+ * the replicas not checked because their source failed last: the cause comes first.
+ */
 export function describeFailures(reports: InstanceReport[]): string {
-  return failedReports(reports)
+  const failed = failedReports(reports);
+  return [
+    ...failed.filter((r) => r.errorKind !== 'source'),
+    ...failed.filter((r) => r.errorKind === 'source'),
+  ]
     .map((report) => `${report.instance} (${report.endpoint}): ${report.error ?? report.outcome}`)
     .join('; ');
 }

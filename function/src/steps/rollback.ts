@@ -49,7 +49,11 @@ export async function abandonOnFailure(
     step === 'finishSecret'
       ? 'finishSecret did not move AWSCURRENT: not every instance accepts the pending password'
       : `${step} failed`;
-  throw new RotationError(`${what} on ${describeFailures(reports)}. ${describeRollback(rollback)}`);
+  const replays = reports.some((report) => report.errorKind === 'replication')
+    ? ' A replica behind its source replays the change and then the rollback once it catches up: in between ' +
+      'it refuses the current password for about as long as this rotation took to roll back.'
+    : '';
+  throw new RotationError(`${what} on ${describeFailures(reports)}. ${describeRollback(rollback)}${replays}`);
 }
 
 /**
