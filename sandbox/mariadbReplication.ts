@@ -60,7 +60,14 @@ export async function startReplication(
     caFile,
     delaySeconds = 0,
     timeoutMs = 20_000,
-  }: { caFile: string; delaySeconds?: number; timeoutMs?: number },
+    from = 'slave_pos',
+  }: {
+    caFile: string;
+    delaySeconds?: number;
+    timeoutMs?: number;
+    /** `current_pos` for a server that was a source itself: its own transactions count as applied. */
+    from?: 'slave_pos' | 'current_pos';
+  },
 ): Promise<void> {
   const password = await replicationAccount(source);
   await runAsRoot(replica, [
@@ -68,7 +75,7 @@ export async function startReplication(
     [
       'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
         'MASTER_SSL = 1, MASTER_SSL_CA = ?, MASTER_SSL_VERIFY_SERVER_CERT = 1, ' +
-        'MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_DELAY = 0',
+        `MASTER_USE_GTID = ${from}, MASTER_CONNECT_RETRY = 1, MASTER_DELAY = 0`,
       ['127.0.0.1', source.port, REPLICATION_USER, password, caFile],
     ],
     ['START SLAVE'],
@@ -170,7 +177,7 @@ export async function failOver(
   await runAsRoot(oldWriter, [['SET GLOBAL read_only = ON']]);
   await waitForReplica(newWriter, oldWriter);
   await runAsRoot(newWriter, [['STOP SLAVE'], ['RESET SLAVE ALL'], ['SET GLOBAL read_only = OFF']]);
-  await startReplication(oldWriter, newWriter, options);
+  await startReplication(oldWriter, newWriter, { ...options, from: 'current_pos' });
 }
 
 /** Statements on one root session over the unix socket (session settings hold for the rest). */
