@@ -456,8 +456,24 @@ describe('finishSecret', () => {
       },
       REMOVE_PENDING,
     ]);
-    expect(rdsMock.calls()).toHaveLength(0);
+    // Discovery ran (to check every instance first), and it found none to log in to.
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toHaveLength(1);
     expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('refuses to move AWSCURRENT to a version without a value, keeping AWSPENDING for createSecret', async () => {
+    // prepare
+    labels(['AWSPENDING']);
+    values({});
+
+    // act
+    const run = runRotationStep(environment(), 'finishSecret', TOKEN);
+
+    // assess
+    await expect(run).rejects.toThrow(
+      `version ${TOKEN} has no value yet: createSecret must run before finishSecret`,
+    );
+    expect(stageUpdates()).toEqual([]);
   });
 
   it('removes a leftover AWSPENDING when repeated after AWSCURRENT was moved', async () => {
@@ -492,6 +508,7 @@ describe('finishSecret', () => {
   it('surfaces a refused promotion and leaves AWSPENDING for the retry', async () => {
     // prepare
     labels(['AWSPENDING']);
+    values({ pending: PENDING_VALUE });
     const refused = Object.assign(new Error('RemoveFromVersionId does not match'), {
       name: 'InvalidParameterException',
     });
