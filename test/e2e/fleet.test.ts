@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { InstanceReport } from '../../function/src/instances.ts';
+import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
+import type { FleetLayout } from '../../sandbox/fleetLayout.ts';
+import {
+  replicaState,
+  resumeReplication,
+  setReplicationDelay,
+  stopReplication,
+  waitForReplica,
+} from '../../sandbox/mariadbReplication.ts';
+import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { type App, type AppOptions, RotationWorld } from '../../sandbox/rotationWorld.ts';
+import type { RotationRun } from '../../sandbox/secretsManagerDriver.ts';
+import { textTable } from '../../scripts/cli/table.ts';
+
+// Each scenario is a whole rotation (four fresh Node processes) or more: a busy machine needs time.
+vi.setConfig({ testTimeout: 180_000 });
+
+// Real fleets through the built bundle: MariaDB replication over loopback (GTIDs, TLS on the
+// replication link and to the function, read_only=ON on the replicas), RDS read replicas and an
+// Aurora cluster registered in moto, a reader with read_only and innodb_read_only. Every log
+// line of every scenario is searched for every password, the default provision password too.
+const PRIMARY = 0;
+const REPLICA = 1;
+const LAGGING = 2; // delayed or stopped by some tests, put back after each
+const CHAINED = 3; // a replica of REPLICA
+const WRITER = 4;
+const READER = 5;
+const DPP = `Provision-${randomBytes(9).toString('base64url')}`;
+const ROLES = [
+  { serverId: 1 },
+  { serverId: 2, readOnly: true },
+  { serverId: 3, readOnly: true },
+  { serverId: 4, readOnly: true },
+  { serverId: 5 },
+  { serverId: 6, readOnly: true, innodbReadOnly: true },
+];
+
+let world: RotationWorld;
+const apps: App[] = [];
+const timings: (string | number)[][] = [];
+
+beforeAll(async () => {
+  ensureBuiltZip();
+  world = await RotationWorld.start(7, (index) => (ROLES[index] ? { replication: ROLES[index] } : {}));
+  await world.replicate(REPLICA, PRIMARY);
+  await world.replicate(LAGGING, PRIMARY);
+  await world.replicate(CHAINED, REPLICA);
+  await world.replicate(READER, WRITER);
+});
+
+afterAll(async () => {
+  if (timings.length > 0) {
+    const headers = ['fleet', 'setSecret invocation ms', 'primary ms', 'replica wait ms', 'replica logins'];
+    console.log(
+      `\nsetSecret on a primary with two replicas:\n${textTable(headers, timings, { rule: true })}`,
+    );
+  }
+  for (const app of apps) app.cleanup();
+  await world?.stop();
+});
+
+afterEach(async () => {
+  if (world === undefined) return;
+  const lagging = server(LAGGING);
+  const state = await replicaState(lagging);
+  if (state.delaySeconds !== 0) await setReplicationDelay(lagging, 0);
+  else if (state.sqlRunning !== 'Yes') await resumeReplication(lagging);
+  await waitForReplica(lagging, server(PRIMARY));
+});
+
+const server = (index: number) => world.servers[index] as MariaDbServer;
+
+const TWO_REPLICAS: FleetLayout = {
+  primaries: [PRIMARY],
+  replicas: [
+    { server: REPLICA, source: PRIMARY },
+    { server: LAGGING, source: PRIMARY },
+  ],
+};
+async function newApp(fleet: FleetLayout, options: AppOptions = {}): Promise<App> {
+  const app = await world.createApp({
+    fleet,
+    ...options,
+    env: { DEFAULT_PROVISION_PASSWORD: DPP, REPLICATION_WAIT_MS: '10000', ...options.env },
+  });
+  apps.push(app);
+  return app;
+}
+
+function reports(run: RotationRun, step: string): InstanceReport[] {
+  const last = run.runs.filter((r) => r.step === step).at(-1);
+  return ((last?.invocation.result as { instances?: InstanceReport[] } | undefined)?.instances ??
+    []) as InstanceReport[];
+}
+
+const outcomes = (list: InstanceReport[]) => list.map((r) => `${r.instance}:${r.outcome}`);
+
+async function expectAllOn(app: App, state: 'current'): Promise<void> {
+  expect(await app.acceptedPasswords()).toEqual(app.serverIndexes.map(() => state));
+}
+
+async function expectNoLeak(app: App): Promise<void> {
+  expect(app.logs.length).toBeGreaterThan(0);
+  expect(await app.leakedLogLines([DPP])).toEqual([]);
+}
+
+/** setSecret's timing row: the invocation's wall time, the primary's change, the replicas' wait. */
+function timing(fleet: string, run: RotationRun): void {
+  const invocation = run.runs.find((r) => r.step === 'setSecret')?.invocation;
+  const list = reports(run, 'setSecret');
+  const replicas = list.filter((r) => r.outcome === 'replicated');
+  timings.push([
+    fleet,
+    invocation?.ms ?? 0,
+    list.find((r) => r.outcome === 'changed')?.ms ?? 0,
+    Math.max(...replicas.map((r) => r.ms)),
+    replicas.map((r) => r.logins).join('+'),
+  ]);
+}
+
+describe('read replicas', () => {
+  it('rotates a primary with two replicas: the primary written, each replica found with the new password', async () => {
+    // prepare
+    const app = await newApp(TWO_REPLICAS);
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const [primary, replica, lagging] = app.instanceIds;
+    expect(outcomes(reports(run, 'setSecret'))).toEqual([
+      `${primary}:changed`,
+      `${replica}:replicated`,
+      `${lagging}:replicated`,
+    ]);
+    expect(outcomes(reports(run, 'testSecret'))).toEqual([
+      `${primary}:verified`,
+      `${replica}:replicated`,
+      `${lagging}:replicated`,
+    ]);
+    expect(reports(run, 'finishSecret').map((r) => r.logins ?? 1)).toEqual([1, 1, 1]);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+    timing('no delay', run);
+  });
+
+  it('waits for a replica that applies events 3 s late', async () => {
+    // prepare
+    const app = await newApp(TWO_REPLICAS);
+    await setReplicationDelay(server(LAGGING), 3);
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const late = reports(run, 'setSecret')[2];
+    expect(late?.outcome).toBe('replicated');
+    expect(late?.ms).toBeGreaterThanOrEqual(2500);
+    expect(late?.ms).toBeLessThan(10_000);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+    timing('one replica 3 s late', run);
+  });
+
+  it('fails before finishSecret when a replica stopped replicating, and leaves everything on the current password', async () => {
+    // prepare
+    const app = await newApp(TWO_REPLICAS, { env: { REPLICATION_WAIT_MS: '1500' } });
+    const before = await app.password('AWSCURRENT');
+    await stopReplication(server(LAGGING));
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(run.ok).toBe(false);
+    expect(run.runs.map((r) => r.step)).toEqual(['createSecret', 'setSecret']);
+    expect(run.error).toContain(`setSecret failed on ${app.instanceIds[2]} (`);
+    expect(run.error).toMatch(
+      /does not accept the pending password \d+ ms after its source changed \(REPLICATION_WAIT_MS=1500\); it still accepts the current password: its replication is stopped/,
+    );
+    expect(run.error).toContain(
+      'AWSPENDING was removed and the secret keeps its current password; 3 of 3 instance(s) accept it.',
+    );
+    expect(run.error).not.toContain('MANUAL ACTION NEEDED');
+    expect(await app.password('AWSCURRENT')).toBe(before);
+    expect(await app.hasPendingLabel()).toBe(false);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+});
