@@ -193,3 +193,21 @@ describe('read replicas', () => {
     await expectNoLeak(app);
   });
 });
+
+describe('Aurora MySQL clusters', () => {
+  it('changes the password through the writer and finds it on the reader (read_only, innodb_read_only)', async () => {
+    // prepare
+    const app = await newApp({ clusters: [{ writer: WRITER, readers: [READER] }] });
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const [writer, reader] = app.instanceIds;
+    expect(writer).toMatch(/-c1-db4$/);
+    expect(outcomes(reports(run, 'setSecret'))).toEqual([`${writer}:changed`, `${reader}:replicated`]);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+});
