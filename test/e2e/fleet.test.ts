@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { WorkAnswer } from '../../function/src/actions/answers.ts';
 import type { InstanceReport } from '../../function/src/instances.ts';
 import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
 import type { FleetLayout } from '../../sandbox/fleetLayout.ts';
@@ -28,6 +29,7 @@ const LAGGING = 2; // delayed or stopped by some tests, put back after each
 const CHAINED = 3; // a replica of REPLICA
 const WRITER = 4;
 const READER = 5;
+const SPARE = 6; // no replication: plays a new instance
 const DPP = `Provision-${randomBytes(9).toString('base64url')}`;
 const ROLES = [
   { serverId: 1 },
@@ -207,6 +209,106 @@ describe('Aurora MySQL clusters', () => {
     const [writer, reader] = app.instanceIds;
     expect(writer).toMatch(/-c1-db4$/);
     expect(outcomes(reports(run, 'setSecret'))).toEqual([`${writer}:changed`, `${reader}:replicated`]);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+});
+
+describe('finishSecret', () => {
+  it('moves no label when invoked right after createSecret: every instance keeps working with AWSCURRENT', async () => {
+    // prepare
+    const app = await newApp(TWO_REPLICAS);
+    const before = await app.password('AWSCURRENT');
+    const token = randomUUID();
+    await app.driver.startRotation(app.secretId, token);
+    expect((await app.driver.invokeStep(app.secretId, token, 'createSecret')).ok).toBe(true);
+
+    // act
+    const finish = await app.driver.invokeStep(app.secretId, token, 'finishSecret');
+
+    // assess
+    expect(finish.ok).toBe(false);
+    expect(finish.error?.message).toContain(
+      'finishSecret did not move AWSCURRENT: not every instance accepts the pending password on',
+    );
+    expect(finish.error?.message).toContain(
+      'it refuses the pending password but accepts the current password',
+    );
+    expect(finish.error?.message).toContain('3 of 3 instance(s) accept it');
+    expect(await app.password('AWSCURRENT')).toBe(before);
+    expect(await app.hasPendingLabel()).toBe(false);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+});
+
+describe('an instance that appears during a rotation', () => {
+  /** The prefix of the app's RDS identifiers: `app7-` for `app7-db0`. */
+  const prefixOf = (app: App) => (app.instanceIds[0] as string).replace(/db\d+$/, '');
+
+  /** The DBA backend's part: the user with the default provision password on a new instance. */
+  async function newInstance(app: App): Promise<void> {
+    await world.registerInstances(prefixOf(app), app.username, DPP, [SPARE]);
+    app.serverIndexes.push(SPARE);
+    app.instanceIds.push(`${prefixOf(app)}db${SPARE}`);
+  }
+
+  it('awaits its reset without failing the rotation, and reset then gives it the new current password', async () => {
+    // prepare
+    const app = await newApp({ primaries: [PRIMARY], replicas: [{ server: REPLICA, source: PRIMARY }] });
+
+    // act
+    const run = await app.driver.rotate(app.secretId, {
+      afterStep: async (step) => {
+        if (step === 'setSecret') await newInstance(app);
+      },
+    });
+    const reset = await app.invoke({ action: 'reset', secretId: app.secretId });
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const appeared = `${prefixOf(app)}db${SPARE}`;
+    for (const step of ['testSecret', 'finishSecret']) {
+      expect(reports(run, step).find((r) => r.instance === appeared)?.outcome).toBe('awaiting-reset');
+    }
+    const finished = run.runs.find((r) => r.step === 'finishSecret')?.invocation.result as {
+      message: string;
+    };
+    expect(finished.message).toContain(
+      `1 new instance(s) await the application password reset (${appeared})`,
+    );
+    expect(JSON.stringify(run.runs.map((r) => r.invocation))).not.toMatch(/MANUAL ACTION|acknowledged/);
+    const answer = reset.result as WorkAnswer;
+    expect(answer.instances.find((i) => i.instance === appeared)).toMatchObject({
+      outcome: 'changed',
+      from: 'provision',
+    });
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+
+  it('is brought to the pending password by testSecret when its reset gave it the old current one', async () => {
+    // prepare
+    const app = await newApp({ primaries: [PRIMARY], replicas: [{ server: REPLICA, source: PRIMARY }] });
+
+    // act
+    const run = await app.driver.rotate(app.secretId, {
+      afterStep: async (step) => {
+        if (step !== 'setSecret') return;
+        await newInstance(app);
+        // The backend's reset, racing the rotation: AWSCURRENT is still the old password.
+        const reset = await app.invoke({ action: 'reset', secretId: app.secretId });
+        expect(reset.ok).toBe(true);
+      },
+    });
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const appeared = `${prefixOf(app)}db${SPARE}`;
+    expect(reports(run, 'testSecret').find((r) => r.instance === appeared)).toMatchObject({
+      outcome: 'changed',
+      from: 'current',
+    });
     await expectAllOn(app, 'current');
     await expectNoLeak(app);
   });
