@@ -1,4 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  GetSecretValueCommand,
+  ReplicateSecretToRegionsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WorkAnswer } from '../../function/src/actions/answers.ts';
 import type { InstanceReport } from '../../function/src/instances.ts';
@@ -12,6 +17,7 @@ import {
   waitForReplica,
 } from '../../sandbox/mariadbReplication.ts';
 import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { AWS_TEST_CREDENTIALS } from '../../sandbox/moto.ts';
 import { type App, type AppOptions, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import type { RotationRun } from '../../sandbox/secretsManagerDriver.ts';
 import { textTable } from '../../scripts/cli/table.ts';
@@ -237,6 +243,44 @@ describe('finishSecret', () => {
     expect(finish.error?.message).toContain('3 of 3 instance(s) accept it');
     expect(await app.password('AWSCURRENT')).toBe(before);
     expect(await app.hasPendingLabel()).toBe(false);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+});
+
+describe('a secret replicated to other regions', () => {
+  it('finishes once every replica region reports InSync (moto: at once), and the eu-west-1 copy holds the new password', async () => {
+    // prepare
+    const app = await newApp({ primaries: [SPARE] });
+    await world.secrets.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: app.secretId,
+        AddReplicaRegions: [{ Region: 'eu-west-1' }, { Region: 'ap-south-1' }],
+      }),
+    );
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(run.error).toBeUndefined();
+    const finished = run.runs.find((r) => r.step === 'finishSecret')?.invocation.result as {
+      message: string;
+    };
+    expect(finished.message).toMatch(/; 2 replica region\(s\) in sync after \d+ ms$/);
+    const replica = new SecretsManagerClient({
+      endpoint: world.moto.endpoint,
+      region: 'eu-west-1',
+      credentials: AWS_TEST_CREDENTIALS,
+    });
+    const copy = await replica.send(
+      new GetSecretValueCommand({
+        SecretId: app.secretId.replace(':us-east-1:', ':eu-west-1:'),
+        VersionStage: 'AWSCURRENT',
+      }),
+    );
+    replica.destroy();
+    expect(JSON.parse(copy.SecretString ?? '{}').password).toBe(await app.password('AWSCURRENT'));
     await expectAllOn(app, 'current');
     await expectNoLeak(app);
   });

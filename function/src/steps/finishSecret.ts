@@ -6,6 +6,7 @@ import { CURRENT, PENDING, type SecretDescription, versionWithStage } from '../s
 import type { StepContext, StepOutcome } from './context.ts';
 import { readKnownPasswords } from './known.ts';
 import { abandonOnFailure } from './rollback.ts';
+import { awaitSecretReplication } from './secretReplication.ts';
 import { summarise } from './summary.ts';
 
 /**
@@ -14,7 +15,7 @@ import { summarise } from './summary.ts';
  * whoever invokes it, AWSCURRENT never points at a password an instance refuses. A new instance
  * with the default provision password does not count (its reset gives it the new current
  * password); any other refusal rolls the rotation back, as testSecret would, and AWSCURRENT
- * stays. finishSecret changes no password itself.
+ * stays. finishSecret changes no password itself. Then it waits for the secret's replica regions.
  */
 export async function finishSecret(ctx: StepContext, description: SecretDescription): Promise<StepOutcome> {
   const currentVersionId = versionWithStage(description, CURRENT);
@@ -37,12 +38,17 @@ export async function finishSecret(ctx: StepContext, description: SecretDescript
     { catchUp: false },
   );
   await abandonOnFailure(ctx, 'finishSecret', members, reports, known);
+  const started = Date.now();
   await ctx.staging.promote(ctx.token, currentVersionId);
+  logger.info('AWSCURRENT moved', { newCurrent: ctx.token, newPrevious: currentVersionId });
+  // Two label changes in quick succession can leave a replica region stuck: the second waits.
+  await awaitSecretReplication(ctx, description, started, 'AWSCURRENT was moved');
   await ctx.staging.removeStage(PENDING, ctx.token);
+  const replication = await awaitSecretReplication(ctx, description, started, 'AWSPENDING was removed');
   logger.info('rotation finished', { newCurrent: ctx.token, newPrevious: currentVersionId });
   return {
     outcome: 'done',
-    message: `version ${ctx.token} is now AWSCURRENT; ${summarise(reports, 'new current')}`,
+    message: `version ${ctx.token} is now AWSCURRENT; ${summarise(reports, 'new current')}${replication}`,
     instances: reports,
   };
 }
