@@ -88,6 +88,11 @@ const TWO_REPLICAS: FleetLayout = {
     { server: LAGGING, source: PRIMARY },
   ],
 };
+const WITH_CHAIN: FleetLayout = {
+  primaries: [PRIMARY],
+  replicas: [...(TWO_REPLICAS.replicas ?? []), { server: CHAINED, source: REPLICA }],
+};
+
 async function newApp(fleet: FleetLayout, options: AppOptions = {}): Promise<App> {
   const app = await world.createApp({
     fleet,
@@ -199,6 +204,63 @@ describe('read replicas', () => {
     expect(await app.hasPendingLabel()).toBe(false);
     await expectAllOn(app, 'current');
     await expectNoLeak(app);
+  });
+
+  it('rotates through a replica of a replica, and for a user defined for loopback addresses only', async () => {
+    // prepare
+    const app = await newApp(WITH_CHAIN, { userOptions: () => ({ host: '127.%' }) });
+    const accounts = await server(PRIMARY).adminQuery('SELECT Host AS host FROM mysql.user WHERE User = ?', [
+      app.username,
+    ]);
+
+    // act
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    expect(accounts.map((account) => account.host)).toEqual(['127.%']);
+    expect(run.error).toBeUndefined();
+    expect(outcomes(reports(run, 'setSecret')).map((o) => o.split(':')[1])).toEqual([
+      'changed',
+      'replicated',
+      'replicated',
+      'replicated',
+    ]);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+
+  it('rotates two users of the same instances at the same time without either disturbing the other', async () => {
+    // prepare
+    const first = await newApp(WITH_CHAIN);
+    const second = await newApp(WITH_CHAIN);
+
+    // act
+    const windows: { start: number; end: number }[] = [];
+    const rotate = (app: App) => {
+      const window = { start: 0, end: 0 };
+      windows.push(window);
+      return app.driver.rotate(app.secretId, {
+        beforeStep: (step) => {
+          if (step === 'setSecret') window.start = Date.now();
+        },
+        afterStep: (step) => {
+          if (step === 'testSecret') window.end = Date.now();
+        },
+      });
+    };
+    const [a, b] = await Promise.all([rotate(first), rotate(second)]);
+
+    // assess
+    expect([a.error, b.error]).toEqual([undefined, undefined]);
+    // Each one's setSecret to testSecret overlapped the other's.
+    const [x, y] = windows as [{ start: number; end: number }, { start: number; end: number }];
+    expect(x.start < y.end && y.start < x.end).toBe(true);
+    for (const app of [first, second]) {
+      await expectAllOn(app, 'current');
+      expect(await app.hasPendingLabel()).toBe(false);
+      await expectNoLeak(app);
+    }
+    expect(await first.password('AWSCURRENT')).not.toBe(await second.password('AWSCURRENT'));
   });
 });
 
