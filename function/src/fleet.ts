@@ -112,6 +112,36 @@ export function checkFleet(
   });
 }
 
+/**
+ * Runs `work` (a manual action's own way to bring an instance to `plan.target`) on the written
+ * members only, then waits for the replicas as bringFleetTo does. A dry run changes nothing, so
+ * nothing can be waited for: a replica is only checked, `unchanged` when it already accepts the
+ * target, `would-change` (from its source) otherwise.
+ */
+export function workFleet(
+  members: FleetMember[],
+  plan: FleetPlan,
+  run: FleetRun,
+  work: (member: FleetMember) => Promise<WorkResult>,
+  { dryRun }: { dryRun: boolean },
+): Promise<InstanceReport[]> {
+  if (!dryRun) {
+    return runFleet(members, plan, run, (member, turnedReplica) =>
+      settleWritten(member, plan, run, turnedReplica, () => work(member)),
+    );
+  }
+  const options = run.work.run(run.phase);
+  return forEachInstance(
+    members,
+    async (member) => {
+      if (WRITTEN_ROLES.has(member.role)) return work(member);
+      const accepted = await acceptsPassword(member, plan.username, plan.target, run.work.connect);
+      return { outcome: accepted ? 'unchanged' : 'would-change' };
+    },
+    options,
+  );
+}
+
 type WrittenWork = (member: FleetMember, turnedReplica: Set<string>) => Promise<WorkResult>;
 
 async function runFleet(

@@ -3,7 +3,7 @@ import type { WorkAnswer } from './answers.ts';
 import type { ActionContext } from './environment.ts';
 import { requireProvision } from './passwords.ts';
 import type { ActionRequest } from './request.ts';
-import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
+import { countOutcomes, dryRunNote, prepareWork, workAnswer, writeOnTargets } from './work.ts';
 
 /**
  * Application password reset: an instance that accepts AWSCURRENT is left alone; one that
@@ -14,7 +14,8 @@ export async function reset(request: ActionRequest, ctx: ActionContext): Promise
   const started = Date.now();
   const provision = requireProvision(ctx.config, 'reset');
   const { username, current, targets } = await prepareWork(request, ctx);
-  const reports = await runOnTargets(ctx, request, targets, (instance) =>
+  const writes = { username, target: current, before: [provision] };
+  const reports = await writeOnTargets(ctx, request, targets, writes, (instance) =>
     bringToPassword(
       instance,
       {
