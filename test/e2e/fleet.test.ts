@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (timings.length > 0) {
-    const headers = ['fleet', 'setSecret invocation ms', 'primary ms', 'replica wait ms', 'replica logins'];
+    const headers = ['fleet', 'process ms', 'handler ms', 'primary ms', 'replica wait ms', 'replica logins'];
     console.log(
       `\nsetSecret on a primary with two replicas:\n${textTable(headers, timings, { rule: true })}`,
     );
@@ -120,14 +120,23 @@ async function expectNoLeak(app: App): Promise<void> {
   expect(await app.leakedLogLines([DPP])).toEqual([]);
 }
 
-/** setSecret's timing row: the invocation's wall time, the primary's change, the replicas' wait. */
+/**
+ * setSecret's timing row: the invocation's wall time (a fresh Node process, like a cold Lambda),
+ * the handler's own time (its "rotation step succeeded" log line), the primary's change and
+ * verification, the longest replica wait and the logins each replica wait made.
+ */
 function timing(fleet: string, run: RotationRun): void {
   const invocation = run.runs.find((r) => r.step === 'setSecret')?.invocation;
+  const handlerMs = invocation?.logs
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { message?: string; ms?: number })
+    .find((line) => line.message === 'rotation step succeeded')?.ms;
   const list = reports(run, 'setSecret');
   const replicas = list.filter((r) => r.outcome === 'replicated');
   timings.push([
     fleet,
     invocation?.ms ?? 0,
+    handlerMs ?? 0,
     list.find((r) => r.outcome === 'changed')?.ms ?? 0,
     Math.max(...replicas.map((r) => r.ms)),
     replicas.map((r) => r.logins).join('+'),
@@ -389,6 +398,27 @@ describe('an instance that appears during a rotation', () => {
       outcome: 'changed',
       from: 'provision',
     });
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
+  });
+
+  it('is reset with its replicas: the new primary written, the replicas waited for', async () => {
+    // prepare
+    const app = await newApp(TWO_REPLICAS);
+    await server(PRIMARY).setPassword(app.username, DPP);
+    for (const replica of [REPLICA, LAGGING]) await waitForReplica(server(replica), server(PRIMARY));
+
+    // act
+    const reset = await app.invoke({ action: 'reset', secretId: app.secretId });
+
+    // assess
+    const answer = reset.result as WorkAnswer;
+    expect(answer.ok).toBe(true);
+    expect(answer.instances.map((i) => `${i.outcome}:${i.from ?? ''}`)).toEqual([
+      'changed:provision',
+      'replicated:',
+      'replicated:',
+    ]);
     await expectAllOn(app, 'current');
     await expectNoLeak(app);
   });
