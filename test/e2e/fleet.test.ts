@@ -5,7 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { WorkAnswer } from '../../function/src/actions/answers.ts';
+import type { StatusAnswer, WorkAnswer } from '../../function/src/actions/answers.ts';
 import type { InstanceReport } from '../../function/src/instances.ts';
 import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
 import type { FleetLayout } from '../../sandbox/fleetLayout.ts';
@@ -17,7 +17,7 @@ import {
   waitForReplica,
 } from '../../sandbox/mariadbReplication.ts';
 import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
-import { AWS_TEST_CREDENTIALS } from '../../sandbox/moto.ts';
+import { AWS_TEST_CREDENTIALS, createRdsInstance, createRdsReadReplica } from '../../sandbox/moto.ts';
 import { type App, type AppOptions, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import type { RotationRun } from '../../sandbox/secretsManagerDriver.ts';
 import { textTable } from '../../scripts/cli/table.ts';
@@ -270,6 +270,38 @@ describe('read replicas', () => {
       await expectNoLeak(app);
     }
     expect(await first.password('AWSCURRENT')).not.toBe(await second.password('AWSCURRENT'));
+  });
+});
+
+describe('a replica whose source is not part of the rotation', () => {
+  it('refuses the rotation before any change, and status names it', async () => {
+    // prepare
+    const app = await newApp({ primaries: [PRIMARY] });
+    const before = await app.password('AWSCURRENT');
+    const outsider = `outside-${app.instanceIds[0]}`;
+    await createRdsInstance(world.rds, { id: outsider, engine: 'mariadb', port: server(PRIMARY).port });
+    const orphan = (app.instanceIds[0] as string).replace(/db\d+$/, `db${REPLICA}`);
+    await createRdsReadReplica(world.rds, { id: orphan, sourceId: outsider, port: server(REPLICA).port });
+
+    // act
+    const status = await app.invoke({ action: 'status', secretId: app.secretId });
+    const run = await app.driver.rotate(app.secretId);
+
+    // assess
+    const answer = status.result as StatusAnswer;
+    expect(answer.ok).toBe(false);
+    expect(answer.attention).toContain(
+      `instance ${orphan}: it is a read replica of ${outsider}, which this rotation does not include ` +
+        '(another region or account, or left out by the discovery rules): rotations fail until the discovery ' +
+        'rules include its source or leave it out',
+    );
+    expect(run.ok).toBe(false);
+    expect(run.error).toContain('instances whose source is not part of the rotation, nothing was changed');
+    expect(run.error).toContain(orphan);
+    expect(await app.password('AWSCURRENT')).toBe(before);
+    expect(await app.hasPendingLabel()).toBe(false);
+    await expectAllOn(app, 'current');
+    await expectNoLeak(app);
   });
 });
 
