@@ -9,6 +9,7 @@ import {
 import type { Config } from './config.ts';
 import { DiscoveryError } from './errors.ts';
 import { logger } from './logger.ts';
+import { errorMessage } from './text.ts';
 import {
   type FleetMember,
   type Placement,
@@ -94,16 +95,26 @@ export async function listInstances(config: DiscoveryConfig, rds: RDSClient): Pr
   );
   // Clusters are described only when one can take part: Aurora MySQL is configured, or a
   // matching instance is a cluster member (a Multi-AZ DB cluster of mysql).
-  const needClusters =
-    config.engines.includes('aurora-mysql') ||
-    instances.some((instance) => instance.DBClusterIdentifier !== undefined && matches(instance, config));
-  const clusters = needClusters
-    ? await describeAll('DescribeDBClusters', (Marker) =>
-        rds
-          .send(new DescribeDBClustersCommand({ Marker, MaxRecords: 100 }))
-          .then((page) => ({ items: page.DBClusters, marker: page.Marker })),
-      )
-    : [];
+  const members = instances.filter(
+    (instance) => instance.DBClusterIdentifier !== undefined && matches(instance, config),
+  );
+  const auroraConfigured = config.engines.includes('aurora-mysql');
+  const clusters =
+    auroraConfigured || members.length > 0
+      ? await describeAll('DescribeDBClusters', (Marker) =>
+          rds
+            .send(new DescribeDBClustersCommand({ Marker, MaxRecords: 100 }))
+            .then((page) => ({ items: page.DBClusters, marker: page.Marker })),
+        ).catch((error: unknown) => {
+          if (auroraConfigured) throw error;
+          throw new DiscoveryError(
+            `${members.map((m) => m.DBInstanceIdentifier).join(', ')} are members of DB clusters, whose ` +
+              `writer only DescribeDBClusters tells, and it failed (${errorMessage(error)}); nothing was changed. ` +
+              "Allow rds:DescribeDBClusters to the function's role, or leave these instances out.",
+            { cause: error },
+          );
+        })
+      : [];
   const selected = selectAndPlace(instances, clusters, {
     instance: (instance) => matches(instance, config),
     cluster: (cluster) => matches(cluster, config),

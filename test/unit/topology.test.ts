@@ -401,6 +401,25 @@ describe('clusters', () => {
     ]);
   });
 
+  it('refuses clearly when DescribeDBClusters is denied for members of a Multi-AZ DB cluster', async () => {
+    // prepare
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [{ ...member('m-1', 'multi'), Engine: 'mysql' }] });
+    const denied = Object.assign(new Error('not authorized to perform: rds:DescribeDBClusters'), {
+      name: 'AccessDenied',
+    });
+    rdsMock.on(DescribeDBClustersCommand).rejects(denied);
+
+    // act
+    const message = await refusal(discoverFleet(testConfig(), rdsClient()));
+
+    // assess
+    expect(message).toContain('m-1 are members of DB clusters, whose writer only DescribeDBClusters tells');
+    expect(message).toContain('not authorized to perform: rds:DescribeDBClusters');
+    expect(message).toContain("Allow rds:DescribeDBClusters to the function's role");
+  });
+
   it('does not call DescribeDBClusters when no cluster can take part', async () => {
     // prepare
     describes([instance('db-1')]);
