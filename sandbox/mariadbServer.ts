@@ -12,6 +12,7 @@ import {
 } from 'mysql2/promise';
 import { BoundedProcess, type ReleasedProcess, registerExitCleanup } from './boundedProcess.ts';
 import { dataDirTemplate, MARIADBD, RUN_AS, SMALL_INNODB } from './mariadbDataDir.ts';
+import { type ReplicationRole, replicationArgs } from './mariadbReplication.ts';
 import { freePort } from './ports.ts';
 import type { ServerTlsFiles } from './testCa.ts';
 
@@ -19,8 +20,8 @@ import type { ServerTlsFiles } from './testCa.ts';
 // touched at start-up: shrinking them takes a server from ~85 MB to ~55 MB RSS.
 const SMALL_CACHES = ['--aria-pagecache-buffer-size=1M', '--key-buffer-size=1M'];
 
-/** Every test user is created for any host, so TCP logins from 127.0.0.1 match it. */
-const USER_HOST = '%';
+/** Test users are created for any host unless told otherwise, so TCP logins from 127.0.0.1 match. */
+const ANY_HOST = '%';
 
 // Errnos that mean "the server refused these credentials" rather than "something is broken".
 const ER_ACCESS_DENIED = 1045;
@@ -41,9 +42,13 @@ export interface MariaDbServerOptions {
    * (relative paths are in the data directory) or `--sql-mode=...`.
    */
   serverArgs?: string[];
+  /** A server of a replication topology: its own server id, a binary log, read-only flags. */
+  replication?: ReplicationRole;
 }
 
 export interface TestUserOptions {
+  /** The account's host part, e.g. '127.0.0.%' for a user that may log in from loopback only. */
+  host?: string;
   requireSsl?: boolean;
   grantCreateUser?: boolean;
   maxUserConnections?: number;
@@ -67,6 +72,8 @@ export class MariaDbServer {
   private dir: string | undefined;
   private process: BoundedProcess | undefined;
   private unregisterCleanup: (() => void) | undefined;
+  /** The host part of each user createUser made; every other account is '%'. */
+  private readonly userHosts = new Map<string, string>();
 
   constructor(private readonly options: MariaDbServerOptions = {}) {
     this.currentPort = options.port;
@@ -175,7 +182,7 @@ export class MariaDbServer {
   async createUser(
     name: string,
     password: string,
-    { requireSsl = true, grantCreateUser = false, maxUserConnections }: TestUserOptions = {},
+    { host = ANY_HOST, requireSsl = true, grantCreateUser = false, maxUserConnections }: TestUserOptions = {},
   ): Promise<void> {
     let sql = 'CREATE USER ?@? IDENTIFIED BY ?';
     if (requireSsl) sql += ' REQUIRE SSL';
@@ -185,23 +192,34 @@ export class MariaDbServer {
       }
       sql += ` WITH MAX_USER_CONNECTIONS ${maxUserConnections}`;
     }
-    await this.adminQuery(sql, [name, USER_HOST, password]);
+    await this.adminQuery(sql, [name, host, password]);
+    this.userHosts.set(name, host);
     // Explicit although implied: logging in and SELECT CURRENT_USER() need no more than USAGE.
-    await this.adminQuery('GRANT USAGE ON *.* TO ?@?', [name, USER_HOST]);
+    await this.adminQuery('GRANT USAGE ON *.* TO ?@?', [name, host]);
     // CREATE USER is what makes MariaDB's `ALTER USER CURRENT_USER() IDENTIFIED BY` a silent no-op.
-    if (grantCreateUser) await this.adminQuery('GRANT CREATE USER ON *.* TO ?@?', [name, USER_HOST]);
+    if (grantCreateUser) await this.adminQuery('GRANT CREATE USER ON *.* TO ?@?', [name, host]);
+  }
+
+  /** The host part of `user`'s account: what createUser was given (here or on a source), else '%'. */
+  userHost(user: string): string {
+    return this.userHosts.get(user) ?? ANY_HOST;
+  }
+
+  /** Remembers the host of a user that reached this server without createUser (by replication). */
+  knowUser(user: string, host: string): void {
+    this.userHosts.set(user, host);
   }
 
   async setPassword(user: string, password: string): Promise<void> {
-    await this.adminQuery('ALTER USER ?@? IDENTIFIED BY ?', [user, USER_HOST, password]);
+    await this.adminQuery('ALTER USER ?@? IDENTIFIED BY ?', [user, this.userHost(user), password]);
   }
 
   async lockAccount(user: string): Promise<void> {
-    await this.adminQuery('ALTER USER ?@? ACCOUNT LOCK', [user, USER_HOST]);
+    await this.adminQuery('ALTER USER ?@? ACCOUNT LOCK', [user, this.userHost(user)]);
   }
 
   async unlockAccount(user: string): Promise<void> {
-    await this.adminQuery('ALTER USER ?@? ACCOUNT UNLOCK', [user, USER_HOST]);
+    await this.adminQuery('ALTER USER ?@? ACCOUNT UNLOCK', [user, this.userHost(user)]);
   }
 
   /**
@@ -273,7 +291,8 @@ export class MariaDbServer {
     const connection = await createConnection(options);
     try {
       const [rows] = await connection.query<RowDataPacket[]>('SELECT CURRENT_USER() AS me');
-      if (rows[0]?.me !== `${user}@${USER_HOST}`) throw new Error(`logged in as ${rows[0]?.me}, not ${user}`);
+      if (rows[0]?.me !== `${user}@${this.userHost(user)}`)
+        throw new Error(`logged in as ${rows[0]?.me}, not ${user}`);
       return connection;
     } catch (error) {
       await connection.end();
@@ -302,10 +321,10 @@ export class MariaDbServer {
       `--pid-file=${join(dir, 'mysqld.pid')}`,
       `--log-error=${this.errorLogFile}`,
       '--skip-name-resolve',
-      '--skip-log-bin',
       '--performance-schema=OFF',
       ...SMALL_INNODB,
       ...SMALL_CACHES,
+      ...replicationArgs(this.options.replication),
     ];
     if (tls !== undefined) {
       args.push(`--ssl-ca=${tls.caFile}`, `--ssl-cert=${tls.certFile}`, `--ssl-key=${tls.keyFile}`);

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { CreateDBInstanceCommand, type DBInstance, type RDSClient, type Tag } from '@aws-sdk/client-rds';
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  type DBCluster,
+  type DBInstance,
+  FailoverDBClusterCommand,
+  type RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
 import { BoundedProcess, type BoundedProcessOptions, type ReleasedProcess } from './boundedProcess.ts';
 import { freePort } from './ports.ts';
 
@@ -146,4 +155,71 @@ export async function createRdsInstance(rds: RDSClient, spec: RdsInstanceSpec): 
   );
   if (instance === undefined) throw new Error(`CreateDBInstance returned no instance for ${spec.id}`);
   return instance;
+}
+
+/**
+ * Registers a read replica of `sourceId` in moto's RDS: the replica shows
+ * ReadReplicaSourceDBInstanceIdentifier, the source lists it in ReadReplicaDBInstanceIdentifiers.
+ * moto reports no replication state (StatusInfos) for it.
+ */
+export async function createRdsReadReplica(
+  rds: RDSClient,
+  spec: { id: string; sourceId: string; port: number },
+): Promise<DBInstance> {
+  const { DBInstance: instance } = await rds.send(
+    new CreateDBInstanceReadReplicaCommand({
+      DBInstanceIdentifier: spec.id,
+      SourceDBInstanceIdentifier: spec.sourceId,
+      DBInstanceClass: 'db.t3.micro',
+      Port: spec.port,
+    }),
+  );
+  if (instance === undefined)
+    throw new Error(`CreateDBInstanceReadReplica returned no instance for ${spec.id}`);
+  return instance;
+}
+
+/**
+ * Registers an Aurora MySQL cluster and its members in moto's RDS, the writer first: moto makes
+ * the first member created the writer. Each member's endpoint port is its own (moto does not
+ * give members the cluster's port).
+ */
+export async function createAuroraCluster(
+  rds: RDSClient,
+  spec: { id: string; members: { id: string; port: number }[]; tags?: Record<string, string> },
+): Promise<DBCluster> {
+  const tags: Tag[] = Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const { DBCluster: cluster } = await rds.send(
+    new CreateDBClusterCommand({
+      DBClusterIdentifier: spec.id,
+      Engine: 'aurora-mysql',
+      EngineVersion: '8.0.mysql_aurora.3.05.2',
+      MasterUsername: 'admin',
+      // Never used: the local servers, not moto, hold the real users.
+      MasterUserPassword: randomBytes(12).toString('hex'),
+      Port: 3306,
+      Tags: tags,
+    }),
+  );
+  if (cluster === undefined) throw new Error(`CreateDBCluster returned no cluster for ${spec.id}`);
+  for (const member of spec.members) {
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: member.id,
+        DBClusterIdentifier: spec.id,
+        Engine: 'aurora-mysql',
+        DBInstanceClass: 'db.r6g.large',
+        Port: member.port,
+        Tags: tags,
+      }),
+    );
+  }
+  return cluster;
+}
+
+/** FailoverDBCluster: moto makes `target` the writer at once (IsClusterWriter moves). */
+export async function failOverRdsCluster(rds: RDSClient, clusterId: string, target: string): Promise<void> {
+  await rds.send(
+    new FailoverDBClusterCommand({ DBClusterIdentifier: clusterId, TargetDBInstanceIdentifier: target }),
+  );
 }

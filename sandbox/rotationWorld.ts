@@ -18,8 +18,10 @@ import {
   type Qualifier,
   ROTATION_ALIAS,
 } from './bundleInvoker.ts';
+import { type FleetLayout, fleetServers, registerFleet } from './fleetLayout.ts';
 import { type KeptSandbox, keepRunning } from './keptSandbox.ts';
 import { installLoopbackDns } from './loopbackDns.ts';
+import { startReplication } from './mariadbReplication.ts';
 import {
   type MariaDbFleet,
   type MariaDbServer,
@@ -126,8 +128,12 @@ export class RotationWorld {
     const prefix = `${name}-`;
     const username = options.username ?? name;
     const password = options.initialPassword ?? newPassword('Init');
-    const serverIndexes = options.servers ?? this.servers.map((_, index) => index);
-    const instanceIds = await this.registerInstances(prefix, username, password, serverIndexes, options);
+    const serverIndexes = options.fleet
+      ? fleetServers(options.fleet)
+      : (options.servers ?? this.servers.map((_, index) => index));
+    const instanceIds = options.fleet
+      ? await registerFleet(this, prefix, username, password, options.fleet, options.userOptions)
+      : await this.registerInstances(prefix, username, password, serverIndexes, options);
     const secretString =
       options.secretString ?? JSON.stringify({ username, password, engine: 'mariadb', dbname: 'app' });
     const secretId = await this.createSecret(`rotation/${prefix}secret`, secretString);
@@ -164,6 +170,7 @@ export class RotationWorld {
       QUERY_TIMEOUT_MS: '5000',
       RETRY_WAIT_MS: '200',
       LOG_LEVEL: 'DEBUG',
+      ...(options.fleet?.clusters?.length ? { DB_ENGINES: 'mysql,mariadb,aurora-mysql' } : {}),
       ...options.env,
     };
     const app = new App(this, secretId, username, serverIndexes, instanceIds, env);
@@ -207,6 +214,18 @@ export class RotationWorld {
     }
     return instanceIds;
   }
+
+  /**
+   * Makes server `replica` replicate from server `source` (GTIDs, TLS verified against the
+   * world's CA), applying events `delaySeconds` late. Both must have been started with a
+   * replication role (RotationWorld.start's server options).
+   */
+  async replicate(replica: number, source: number, options: { delaySeconds?: number } = {}): Promise<void> {
+    await startReplication(this.servers[replica] as MariaDbServer, this.servers[source] as MariaDbServer, {
+      caFile: this.ca.caFile,
+      ...options,
+    });
+  }
 }
 
 /** A password for a test user: a prefix and 16 random characters. */
@@ -220,6 +239,8 @@ export interface AppOptions {
   otherUsers?: string[];
   /** With otherUsers: more fields of a user's SECRETS entry (passwordLength, strategy, ...). */
   entryFields?: Record<string, Record<string, unknown>>;
+  /** Replaces `servers`: primaries, read replicas and clusters (see FleetLayout). */
+  fleet?: FleetLayout;
   /** Instance identifiers are `<namePrefix><n>-db<index>` and the user `<namePrefix><n>` (default `app`). */
   namePrefix?: string;
   username?: string;

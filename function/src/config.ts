@@ -31,6 +31,10 @@ export interface Config {
   retryWaitMs: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
+  /** How long to wait, after the sources changed, for every replica and reader to accept the new password. */
+  replicationWaitMs: number;
+  /** How long finishSecret waits for every replica region of the secret to report InSync. */
+  secretReplicationWaitMs: number;
   /** Lowercase RDS engine names whose instances take part in the rotation. */
   engines: string[];
   tagKey: string | undefined;
@@ -44,8 +48,6 @@ export interface Config {
   /** PEM bundle to trust instead of the Amazon RDS CA bundle. */
   tlsCa: string | undefined;
   tlsCaFile: string | undefined;
-  /** How long to wait for read replicas (and Aurora readers) to accept a new password. */
-  replicationWaitMs: number;
   /** The defaults of the entries' password rules and strategy. */
   passwordLength: number;
   passwordExcludeChars: string;
@@ -58,8 +60,6 @@ export interface Config {
   defaultProvisionPassword: string | undefined;
   /** An AWSPENDING older than this belongs to no running rotation (status and heal). */
   stalePendingMinutes: number;
-  /** How long finishSecret waits for the secret's replica regions to be in sync. */
-  secretReplicationWaitMs: number;
   noticeTopicArn: string | undefined;
   noticeLeadMinutes: number;
   noticePeriodMinutes: number;
@@ -94,6 +94,8 @@ export function loadConfig(env: Env = process.env): Config {
     retryWaitMs: integer(env, 'RETRY_WAIT_MS', 2000, 0, 60_000),
     connectTimeoutMs: integer(env, 'CONNECT_TIMEOUT_MS', 5000, 100, 60_000),
     queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', 10_000, 100, 300_000),
+    replicationWaitMs: integer(env, 'REPLICATION_WAIT_MS', 10_000, 0, 600_000),
+    secretReplicationWaitMs: integer(env, 'SECRET_REPLICATION_WAIT_MS', 30_000, 0, 600_000),
     engines: parseEngines(env),
     tagKey,
     tagValue,
@@ -103,7 +105,6 @@ export function loadConfig(env: Env = process.env): Config {
     endpoints: endpoints === undefined ? undefined : parseEndpoints(endpoints),
     tlsCa: tlsCaFile === undefined ? undefined : readCaFile(tlsCaFile),
     tlsCaFile,
-    replicationWaitMs: integer(env, 'REPLICATION_WAIT_MS', 10_000, 0, 600_000),
     passwordLength: defaults.passwordLength,
     passwordExcludeChars: defaults.passwordExcludeChars,
     rotationStrategy: defaults.strategy,
@@ -112,7 +113,6 @@ export function loadConfig(env: Env = process.env): Config {
     ...parseProvision(env, secrets),
     // Four steps of at most Lambda's 15-minute timeout each: no rotation runs for an hour.
     stalePendingMinutes: integer(env, 'STALE_PENDING_MINUTES', 60, 0, 10_080),
-    secretReplicationWaitMs: integer(env, 'SECRET_REPLICATION_WAIT_MS', 30_000, 0, 600_000),
     noticeTopicArn: topicArn(env, 'NOTICE_TOPIC_ARN'),
     noticeLeadMinutes: integer(env, 'NOTICE_LEAD_MINUTES', 1440, 0, 43_200),
     noticePeriodMinutes: integer(env, 'NOTICE_PERIOD_MINUTES', 60, 5, 1440),

@@ -78,6 +78,19 @@ export class DatabaseError extends Error {
   }
 }
 
+/** A replica or reader did not accept its source's new password within the replication wait. */
+export class ReplicationWaitError extends Error {
+  constructor(
+    message: string,
+    /** Logins the wait made. */
+    readonly logins: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ReplicationWaitError';
+  }
+}
+
 /** One or more instances could not be brought to the wanted password. */
 export class RotationError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -2,18 +2,32 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PasswordLabel } from './candidates.ts';
 import type { Config } from './config.ts';
 import { type ConnectOptions, type DbInstance, endpointOf } from './database.ts';
-import { DatabaseError, type DatabaseErrorKind } from './errors.ts';
+import { DatabaseError, type DatabaseErrorKind, ReplicationWaitError } from './errors.ts';
 import { logger } from './logger.ts';
 import { errorMessage } from './text.ts';
 
-type InstanceOutcome = 'changed' | 'unchanged' | 'would-change' | 'verified' | 'failed' | 'skipped';
+/**
+ * `replicated`: a replica or reader (never written to) accepts the password its source was given;
+ * `awaiting-reset`: a new instance that accepts only the default provision password, left alone
+ * until the application password reset gives it the current one.
+ */
+type InstanceOutcome =
+  | 'changed'
+  | 'unchanged'
+  | 'would-change'
+  | 'verified'
+  | 'replicated'
+  | 'awaiting-reset'
+  | 'failed'
+  | 'skipped';
 
 /**
  * Why an instance failed or was skipped: how its database refused, or `deadline` (not started:
  * too little of the Lambda's time left), or `unavailable` (not touched: RDS says it is not
- * available).
+ * available), or `replication` (a replica did not receive the password in time), or `source`
+ * (a replica not checked because its source failed).
  */
-type InstanceErrorKind = DatabaseErrorKind | 'deadline' | 'unavailable';
+type InstanceErrorKind = DatabaseErrorKind | 'deadline' | 'unavailable' | 'replication' | 'source';
 
 /** One line of every step's result: what happened on one instance. Never holds a password. */
 export interface InstanceReport {
@@ -23,6 +37,8 @@ export interface InstanceReport {
   /** The password that let the function in, when it changed something. */
   from?: PasswordLabel;
   attempts: number;
+  /** Logins a replica wait made (every login counts; only the last one is accepted in the end). */
+  logins?: number;
   ms: number;
   error?: string;
   errorKind?: InstanceErrorKind;
@@ -31,6 +47,7 @@ export interface InstanceReport {
 export interface WorkResult {
   outcome: Exclude<InstanceOutcome, 'failed' | 'skipped'>;
   from?: PasswordLabel;
+  logins?: number;
 }
 
 /** The Lambda's time budget: no instance work starts when less than `reserveMs` is left. */
@@ -94,9 +111,9 @@ export function instanceWork(
  * Runs `work` on every instance, at most `parallel` at once, retrying transient failures with
  * jittered waits. Never throws: each instance ends with a report, failures included.
  */
-export async function forEachInstance(
-  instances: DbInstance[],
-  work: (instance: DbInstance) => Promise<WorkResult>,
+export async function forEachInstance<T extends DbInstance>(
+  instances: T[],
+  work: (instance: T) => Promise<WorkResult>,
   options: RunOptions,
 ): Promise<InstanceReport[]> {
   const reports: InstanceReport[] = new Array(instances.length);
@@ -104,16 +121,16 @@ export async function forEachInstance(
   const worker = async () => {
     while (next < instances.length) {
       const index = next++;
-      reports[index] = await runOne(instances[index] as DbInstance, work, options);
+      reports[index] = await runOne(instances[index] as T, work, options);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.parallel, instances.length) }, worker));
   return reports;
 }
 
-async function runOne(
-  instance: DbInstance,
-  work: (instance: DbInstance) => Promise<WorkResult>,
+async function runOne<T extends DbInstance>(
+  instance: T,
+  work: (instance: T) => Promise<WorkResult>,
   options: RunOptions,
 ): Promise<InstanceReport> {
   const started = Date.now();
@@ -139,7 +156,12 @@ async function runOne(
       logger.info('instance done', { phase: options.phase, ...report });
       return report;
     } catch (error) {
-      const kind = error instanceof DatabaseError ? error.kind : 'fatal';
+      const kind: InstanceErrorKind =
+        error instanceof DatabaseError
+          ? error.kind
+          : error instanceof ReplicationWaitError
+            ? 'replication'
+            : 'fatal';
       const retry = kind === 'transient' && attempts <= options.retries;
       const waitMs = retry ? jittered(options.retryWaitMs) : 0;
       logger.debug('instance attempt failed', {
@@ -158,6 +180,7 @@ async function runOne(
         ...base,
         outcome: 'failed',
         attempts,
+        ...(error instanceof ReplicationWaitError ? { logins: error.logins } : {}),
         ms: Date.now() - started,
         error: errorMessage(error),
         errorKind: kind,
@@ -177,9 +200,16 @@ export function failedReports(reports: InstanceReport[]): InstanceReport[] {
   return reports.filter((report) => report.outcome === 'failed' || report.outcome === 'skipped');
 }
 
-/** "db-1 (host:port): reason; db-2 ...": the part of an error message that names each failure. */
+/**
+ * "db-1 (host:port): reason; db-2 ...": the part of an error message that names each failure,
+ * the replicas not checked because their source failed last: the cause comes first.
+ */
 export function describeFailures(reports: InstanceReport[]): string {
-  return failedReports(reports)
+  const failed = failedReports(reports);
+  return [
+    ...failed.filter((r) => r.errorKind !== 'source'),
+    ...failed.filter((r) => r.errorKind === 'source'),
+  ]
     .map((report) => `${report.instance} (${report.endpoint}): ${report.error ?? report.outcome}`)
     .join('; ');
 }

@@ -3,6 +3,9 @@ import { type ConnectOptions, type DbInstance, DbSession } from './database.ts';
 import { DatabaseError } from './errors.ts';
 import { logger } from './logger.ts';
 
+/** DatabaseError code of a refused change on a read-only server (a replica or a reader). */
+export const READ_ONLY_SERVER = 'SERVER_READ_ONLY';
+
 /** What happened on one instance. `from` names the password that let the function in. */
 type SetOutcome =
   | { outcome: 'changed'; from: PasswordLabel }
@@ -77,7 +80,7 @@ export async function verifyLogin(
   target: Candidate,
   options: ConnectOptions,
 ): Promise<void> {
-  if (!(await accepts(instance, username, target, options))) {
+  if (!(await acceptsPassword(instance, username, target, options))) {
     throw new DatabaseError(
       'fatal',
       `the server refuses the ${target.label} password for user ${username} on a new connection`,
@@ -99,9 +102,9 @@ async function confirmChange(
   from: Candidate,
   options: ConnectOptions,
 ): Promise<void> {
-  if (await accepts(instance, username, target, options)) return;
+  if (await acceptsPassword(instance, username, target, options)) return;
   const acknowledged = `the server acknowledged the password change but refuses the ${target.label} password on a new connection`;
-  if (await accepts(instance, username, from, options)) {
+  if (await acceptsPassword(instance, username, from, options)) {
     throw new DatabaseError(
       'fatal',
       `${acknowledged}; it still accepts the ${from.label} password: the change did not take effect`,
@@ -115,8 +118,12 @@ async function confirmChange(
   );
 }
 
-/** Whether a new login as `username` (and no one else) works with this password. */
-async function accepts(
+/**
+ * Whether a new login with `candidate` works, as `username` (and no one else): false when the
+ * server refuses the password, a DatabaseError for anything else (unreachable, TLS, locked,
+ * another user).
+ */
+export async function acceptsPassword(
   instance: DbInstance,
   username: string,
   candidate: Candidate,
@@ -171,9 +178,9 @@ function refuseReadOnly(session: DbSession): void {
   if (session.server.readOnly) {
     throw new DatabaseError(
       'fatal',
-      'the server is read-only (read_only or innodb_read_only is on: a read replica or an Aurora reader?); ' +
-        'the function does not change passwords there',
-      'SERVER_READ_ONLY',
+      'the server is read-only (read_only or innodb_read_only is ON): it is a replica or a reader, ' +
+        'whose password changes on its source; nothing was written to it',
+      READ_ONLY_SERVER,
     );
   }
 }

@@ -35,7 +35,15 @@ export interface SecretDescription {
   rotationEnabled: boolean;
   /** Version id -> staging labels. */
   versions: Record<string, string[]>;
+  /** Each replica region of the secret and its replication status (InSync, InProgress, Failed). */
+  replication: SecretReplica[];
   raw: DescribeSecretCommandOutput;
+}
+
+export interface SecretReplica {
+  region: string;
+  status: string;
+  message?: string;
 }
 
 /** One version as ListSecretVersionIds lists it: its labels and dates, never its value. */
@@ -131,6 +139,11 @@ export class SecretStaging {
       versions: Object.fromEntries(
         Object.entries(raw.VersionIdsToStages ?? {}).map(([id, stages]) => [id, stages ?? []]),
       ),
+      replication: (raw.ReplicationStatus ?? []).map((replica) => ({
+        region: replica.Region ?? '(no region)',
+        status: replica.Status ?? 'unknown',
+        ...(replica.StatusMessage ? { message: replica.StatusMessage } : {}),
+      })),
       raw,
     };
   }

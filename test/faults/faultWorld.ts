@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { AwsFaultProxy } from '../../sandbox/awsFaultProxy.ts';
+import type { FleetLayout } from '../../sandbox/fleetLayout.ts';
 import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
 import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import type { RotationRun } from '../../sandbox/secretsManagerDriver.ts';
@@ -39,8 +40,11 @@ export class FaultWorld {
     readonly proxies: TcpFaultProxy[],
   ) {}
 
-  static async start(servers: number): Promise<FaultWorld> {
-    const world = await RotationWorld.start(servers);
+  static async start(
+    servers: number,
+    serverOptions?: Parameters<typeof RotationWorld.start>[1],
+  ): Promise<FaultWorld> {
+    const world = await RotationWorld.start(servers, serverOptions);
     const aws = await AwsFaultProxy.start(world.moto.endpoint);
     const proxies = await Promise.all(world.servers.map((server) => TcpFaultProxy.start(server.port)));
     return new FaultWorld(world, aws, proxies);
@@ -60,6 +64,20 @@ export class FaultWorld {
       userOptions: () => ({ maxUserConnections: options.maxUserConnections }),
       instancePort: (index) => (this.proxies[index] as TcpFaultProxy).port,
       env: { AWS_ENDPOINT_URL: this.aws.endpoint, ...FAULT_ENV, ...options.env },
+    });
+    this.apps.push(app);
+    return app;
+  }
+
+  /**
+   * An application with primaries, read replicas and clusters (FleetLayout), AWS behind the fault
+   * proxy. Its instances point at the servers themselves: replication faults need no TCP proxy.
+   */
+  async createFleetApp(fleet: FleetLayout, env: Record<string, string> = {}): Promise<App> {
+    const app = await this.world.createApp({
+      fleet,
+      namePrefix: 'fault',
+      env: { AWS_ENDPOINT_URL: this.aws.endpoint, ...FAULT_ENV, ...env },
     });
     this.apps.push(app);
     return app;

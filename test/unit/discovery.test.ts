@@ -1,7 +1,12 @@
-import { type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  type DBInstance,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { discoverInstances } from '../../function/src/discovery.ts';
+import { discoverFleet } from '../../function/src/discovery.ts';
 import { DiscoveryError } from '../../function/src/errors.ts';
 import { rdsClient, silenceLogs, stubAwsEnvironment, testConfig } from './helpers.ts';
 
@@ -27,7 +32,7 @@ function instance(id: string, overrides: Partial<DBInstance> = {}): DBInstance {
   };
 }
 
-/** The DiscoveryError discoverInstances rejects with. */
+/** The DiscoveryError discoverFleet rejects with. */
 async function discoveryError(promise: Promise<unknown>): Promise<DiscoveryError> {
   const error = await promise.then(
     () => undefined,
@@ -37,7 +42,7 @@ async function discoveryError(promise: Promise<unknown>): Promise<DiscoveryError
   return error as DiscoveryError;
 }
 
-describe('discoverInstances', () => {
+describe('discoverFleet', () => {
   it('follows every page through Marker', async () => {
     // prepare
     rdsMock
@@ -47,7 +52,7 @@ describe('discoverInstances', () => {
       .resolvesOnce({ DBInstances: [instance('db-c')] });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     const markers = rdsMock.commandCalls(DescribeDBInstancesCommand).map((call) => call.args[0].input.Marker);
@@ -62,7 +67,7 @@ describe('discoverInstances', () => {
       .resolves({ DBInstances: [instance('db-a')], Marker: 'same-marker' });
 
     // act
-    const error = await discoveryError(discoverInstances(testConfig(), rdsClient()));
+    const error = await discoveryError(discoverFleet(testConfig(), rdsClient()));
 
     // assess
     expect(error.message).toContain('same-marker');
@@ -74,7 +79,7 @@ describe('discoverInstances', () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('db-a')], Marker: '' });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances).toHaveLength(1);
@@ -94,7 +99,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances.map((found) => found.id)).toEqual(['db-maria', 'db-mysql']);
@@ -105,9 +110,10 @@ describe('discoverInstances', () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves({
       DBInstances: [instance('db-mysql'), instance('db-aurora', { Engine: 'aurora-mysql' })],
     });
+    rdsMock.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
 
     // act
-    const instances = await discoverInstances(testConfig({ engines: ['aurora-mysql'] }), rdsClient());
+    const instances = await discoverFleet(testConfig({ engines: ['aurora-mysql'] }), rdsClient());
 
     // assess
     expect(instances.map((found) => found.id)).toEqual(['db-aurora']);
@@ -125,8 +131,8 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const both = await discoverInstances(testConfig({ tagKey: 'app', tagValue: 'shop' }), rdsClient());
-    const keyOnly = await discoverInstances(testConfig({ tagKey: 'app' }), rdsClient());
+    const both = await discoverFleet(testConfig({ tagKey: 'app', tagValue: 'shop' }), rdsClient());
+    const keyOnly = await discoverFleet(testConfig({ tagKey: 'app' }), rdsClient());
 
     // assess
     expect(both.map((found) => found.id)).toEqual(['db-shop']);
@@ -140,7 +146,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig({ identifierPrefix: 'shop-' }), rdsClient());
+    const instances = await discoverFleet(testConfig({ identifierPrefix: 'shop-' }), rdsClient());
 
     // assess
     expect(instances.map((found) => found.id)).toEqual(['shop-1', 'shop-2']);
@@ -156,7 +162,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances.map((found) => found.id)).toEqual(['db-a']);
@@ -179,7 +185,7 @@ describe('discoverInstances', () => {
       .resolves({ DBInstances: [instance('db-ok'), instance('db-x', overrides)] });
 
     // act
-    const error = await discoveryError(discoverInstances(testConfig(), rdsClient()));
+    const error = await discoveryError(discoverFleet(testConfig(), rdsClient()));
 
     // assess
     expect(error.message).toContain(reason);
@@ -199,7 +205,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const error = await discoveryError(discoverInstances(testConfig(), rdsClient()));
+    const error = await discoveryError(discoverFleet(testConfig(), rdsClient()));
 
     // assess
     expect(error.message).toContain('db-1 is stopped; db-3 is modifying; db-4 is rebooting');
@@ -218,7 +224,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig({ skipUnavailable: true }), rdsClient());
+    const instances = await discoverFleet(testConfig({ skipUnavailable: true }), rdsClient());
 
     // assess
     expect(instances.map((found) => found.id)).toEqual(['db-2']);
@@ -235,7 +241,7 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances.map((found) => found.status)).toEqual([
@@ -255,13 +261,13 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(config, rdsClient());
+    const instances = await discoverFleet(config, rdsClient());
 
     // assess
     expect(rdsMock.calls()).toHaveLength(0);
     expect(instances).toEqual([
-      { id: 'db1.internal:3306', host: 'db1.internal', port: 3306 },
-      { id: 'db2.internal:3307', host: 'db2.internal', port: 3307 },
+      { id: 'db1.internal:3306', host: 'db1.internal', port: 3306, role: 'endpoint' },
+      { id: 'db2.internal:3307', host: 'db2.internal', port: 3307, role: 'endpoint' },
     ]);
   });
 
@@ -276,13 +282,34 @@ describe('discoverInstances', () => {
     });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances).toEqual([
-      { id: 'db-a', host: 'a.example.com', port: 3306, engine: 'MariaDB', status: 'available' },
-      { id: 'db-b', host: 'b.example.com', port: 13306, engine: 'mysql', status: 'available' },
-      { id: 'db-c', host: 'c.example.com', port: 3310, engine: 'mysql', status: 'available' },
+      {
+        id: 'db-a',
+        host: 'a.example.com',
+        port: 3306,
+        engine: 'MariaDB',
+        status: 'available',
+        role: 'primary',
+      },
+      {
+        id: 'db-b',
+        host: 'b.example.com',
+        port: 13306,
+        engine: 'mysql',
+        status: 'available',
+        role: 'primary',
+      },
+      {
+        id: 'db-c',
+        host: 'c.example.com',
+        port: 3310,
+        engine: 'mysql',
+        status: 'available',
+        role: 'primary',
+      },
     ]);
   });
 
@@ -291,7 +318,7 @@ describe('discoverInstances', () => {
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
 
     // act
-    const instances = await discoverInstances(testConfig(), rdsClient());
+    const instances = await discoverFleet(testConfig(), rdsClient());
 
     // assess
     expect(instances).toEqual([]);
@@ -305,7 +332,7 @@ describe('discoverInstances', () => {
     rdsMock.on(DescribeDBInstancesCommand).rejects(denied);
 
     // act
-    const discover = discoverInstances(testConfig(), rdsClient());
+    const discover = discoverFleet(testConfig(), rdsClient());
 
     // assess
     await expect(discover).rejects.toMatchObject({ name: 'AccessDenied' });

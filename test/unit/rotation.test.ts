@@ -406,7 +406,7 @@ describe('testSecret', () => {
 
     // assess
     expect(result).toMatchObject({ step: 'testSecret', outcome: 'done', instances: [] });
-    expect(result.message).toBe('current credentials work on 0 instance(s)');
+    expect(result.message).toBe('the current password works on 0 of 0 instance(s)');
     expect(stageUpdates()).toEqual([]);
   });
 
@@ -419,7 +419,7 @@ describe('testSecret', () => {
     const result = await runRotationStep(environment(), 'testSecret', TOKEN);
 
     // assess
-    expect(result.message).toBe('pending credentials work on 0 instance(s)');
+    expect(result.message).toBe('the pending password works on 0 of 0 instance(s)');
     expect(stageUpdates()).toEqual([]);
   });
 
@@ -458,8 +458,24 @@ describe('finishSecret', () => {
       },
       REMOVE_PENDING,
     ]);
-    expect(rdsMock.calls()).toHaveLength(0);
+    // Discovery ran (to check every instance first), and it found none to log in to.
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toHaveLength(1);
     expect(secretsMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('refuses to move AWSCURRENT to a version without a value, keeping AWSPENDING for createSecret', async () => {
+    // prepare
+    labels(['AWSPENDING']);
+    values({});
+
+    // act
+    const run = runRotationStep(environment(), 'finishSecret', TOKEN);
+
+    // assess
+    await expect(run).rejects.toThrow(
+      `version ${TOKEN} has no value yet: createSecret must run before finishSecret`,
+    );
+    expect(stageUpdates()).toEqual([]);
   });
 
   it('removes a leftover AWSPENDING when repeated after AWSCURRENT was moved', async () => {
@@ -494,6 +510,7 @@ describe('finishSecret', () => {
   it('surfaces a refused promotion and leaves AWSPENDING for the retry', async () => {
     // prepare
     labels(['AWSPENDING']);
+    values({ pending: PENDING_VALUE });
     const refused = Object.assign(new Error('RemoveFromVersionId does not match'), {
       name: 'InvalidParameterException',
     });

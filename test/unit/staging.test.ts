@@ -130,6 +130,32 @@ describe('SecretStaging', () => {
     expect(versionWithStage(description, PREVIOUS)).toBeUndefined();
   });
 
+  it("gives each replica region's replication status, and none for a secret without replicas", async () => {
+    // prepare
+    secretsMock
+      .on(DescribeSecretCommand)
+      .resolvesOnce({
+        Name: SECRET_ID,
+        ReplicationStatus: [
+          { Region: 'eu-west-1', Status: 'InSync' },
+          { Region: 'ap-south-1', Status: 'Failed', StatusMessage: 'KMS key not accessible' },
+        ],
+      })
+      .resolvesOnce({ Name: SECRET_ID });
+    const staging = new SecretStaging(secretsClient(), SECRET_ID);
+
+    // act
+    const replicated = await staging.describe();
+    const alone = await staging.describe();
+
+    // assess
+    expect(replicated.replication).toEqual([
+      { region: 'eu-west-1', status: 'InSync' },
+      { region: 'ap-south-1', status: 'Failed', message: 'KMS key not accessible' },
+    ]);
+    expect(alone.replication).toEqual([]);
+  });
+
   it('reads a version passing VersionStage and VersionId explicitly', async () => {
     // prepare
     secretsMock.on(GetSecretValueCommand).resolves({

@@ -11,7 +11,7 @@ import type { ActionContext } from './environment.ts';
 import { readAbandoned } from './passwords.ts';
 import { listVersions, pendingState } from './pending.ts';
 import { type ActionRequest, requestSecret } from './request.ts';
-import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
+import { countOutcomes, dryRunNote, prepareWork, workAnswer, writeOnTargets } from './work.ts';
 
 /**
  * Brings every (or every named) instance to AWSCURRENT with whichever of current, pending,
@@ -61,7 +61,8 @@ export async function heal(request: ActionRequest, ctx: ActionContext): Promise<
     candidates,
     dryRun: request.dryRun,
   };
-  const reports = await runOnTargets(ctx, request, targets, async (instance) => {
+  const writes = { username, target: current, before: [...candidates, ...abandoned] };
+  const reports = await writeOnTargets(ctx, request, targets, writes, async (instance) => {
     try {
       return await bringToPassword(instance, plan, ctx.work.connect);
     } catch (error) {

@@ -3,7 +3,7 @@ import { requireProvision } from '../provision.ts';
 import type { WorkAnswer } from './answers.ts';
 import type { ActionContext } from './environment.ts';
 import { type ActionRequest, requestSecret } from './request.ts';
-import { countOutcomes, dryRunNote, prepareWork, runOnTargets, workAnswer } from './work.ts';
+import { countOutcomes, dryRunNote, prepareWork, workAnswer, writeOnTargets } from './work.ts';
 
 /**
  * Application password reset: an instance that accepts AWSCURRENT is left alone; one that
@@ -20,7 +20,8 @@ export async function reset(request: ActionRequest, ctx: ActionContext): Promise
     'reset',
   );
   const { username, current, targets } = await prepareWork(request, ctx);
-  const reports = await runOnTargets(ctx, request, targets, (instance) =>
+  const writes = { username, target: current, before: [provision] };
+  const reports = await writeOnTargets(ctx, request, targets, writes, (instance) =>
     bringToPassword(
       instance,
       {

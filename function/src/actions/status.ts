@@ -37,6 +37,9 @@ export async function status(request: ActionRequest, ctx: ActionContext): Promis
         `instance ${instance.instance} is ${instance.rdsStatus}: rotations fail until it is available`,
       );
     }
+    if (instance.outcome === 'misconfigured') {
+      attention.push(`instance ${instance.instance}: ${instance.note}`);
+    }
     if (instance.outcome === 'creating') {
       attention.push(
         `instance ${instance.instance} is being created: run "reset" on it once it is available`,

@@ -1,13 +1,13 @@
-import type { DbInstance } from '../database.ts';
 import type { ListedInstance } from '../discovery.ts';
 import { InvalidEventError } from '../errors.ts';
 import type { InstanceReport } from '../instances.ts';
 import { quoteIfPlain } from '../text.ts';
+import type { FleetMember } from '../topology.ts';
 import type { NotIncluded } from './answers.ts';
 
 export interface Targets {
-  /** Instances to work on. */
-  work: DbInstance[];
+  /** Instances to work on, each with its place in replication. */
+  work: FleetMember[];
   /** Reports for the instances that cannot be worked on (they count as failures). */
   unavailable: InstanceReport[];
   /** Instances the rotation leaves out as well (creating, or skipped by configuration). */

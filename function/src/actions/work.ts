@@ -1,6 +1,7 @@
 import { type Candidate, currentCandidate } from '../candidates.ts';
 import type { DbInstance } from '../database.ts';
 import { listInstances } from '../discovery.ts';
+import { workFleet } from '../fleet.ts';
 import { failedReports, forEachInstance, type InstanceReport, type WorkResult } from '../instances.ts';
 import { logger } from '../logger.ts';
 import type { SecretStaging } from '../staging.ts';
@@ -37,6 +38,28 @@ export async function runOnTargets(
   work: (instance: DbInstance) => Promise<WorkResult>,
 ): Promise<InstanceReport[]> {
   const reports = await forEachInstance(targets.work, work, ctx.work.run(request.action));
+  return [...reports, ...targets.unavailable].sort((a, b) => a.instance.localeCompare(b.instance));
+}
+
+/**
+ * runOnTargets for an action that writes (reset, heal): `work` runs on the written instances only
+ * (primaries, cluster writers), and replicas and readers are waited for until they accept
+ * `writes.target`, never written to, as in a rotation. A dry run only checks the replicas.
+ */
+export async function writeOnTargets(
+  ctx: ActionContext,
+  request: ActionRequest,
+  targets: Targets,
+  writes: { username: string; target: Candidate; before: Candidate[] },
+  work: (instance: DbInstance) => Promise<WorkResult>,
+): Promise<InstanceReport[]> {
+  const reports = await workFleet(
+    targets.work,
+    { ...writes, order: [], candidates: writes.before, provision: async () => undefined },
+    { work: ctx.work, phase: request.action, replicationWaitMs: ctx.config.replicationWaitMs },
+    work,
+    { dryRun: request.dryRun },
+  );
   return [...reports, ...targets.unavailable].sort((a, b) => a.instance.localeCompare(b.instance));
 }
 

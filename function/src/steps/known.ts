@@ -1,5 +1,7 @@
 import { type Candidate, currentCandidate, readCandidate } from '../candidates.ts';
 import { SecretStateError, SecretValueError } from '../errors.ts';
+import { registerSensitive } from '../logger.ts';
+import type { RotationStep } from '../protocol.ts';
 import { PENDING, PREVIOUS } from '../staging.ts';
 import type { StepContext } from './context.ts';
 
@@ -10,10 +12,15 @@ export interface KnownPasswords {
   pending: Candidate;
   /** Only a way back in for an instance left behind: missing, malformed or another user's is none. */
   previous: Candidate | undefined;
+  /**
+   * The default provision password, read on first use only: it is needed only when an instance
+   * refuses every other password (a new instance awaiting the application password reset).
+   */
+  provision: () => Promise<Candidate | undefined>;
 }
 
-/** What setSecret needs: the pending value must exist and be for the current user. */
-export async function readKnownPasswords(ctx: StepContext): Promise<KnownPasswords> {
+/** What setSecret and finishSecret need: the pending value must exist and be for the current user. */
+export async function readKnownPasswords(ctx: StepContext, step: RotationStep): Promise<KnownPasswords> {
   // Three independent reads: in parallel they cost one round trip instead of three.
   const pending = ctx.staging.read(PENDING, ctx.token);
   const current = ctx.staging.readCurrent();
@@ -27,9 +34,7 @@ export async function readKnownPasswords(ctx: StepContext): Promise<KnownPasswor
     ),
   ]);
   if (pendingVersion === undefined) {
-    throw new SecretStateError(
-      `version ${ctx.token} has no value yet: createSecret must run before setSecret`,
-    );
+    throw new SecretStateError(`version ${ctx.token} has no value yet: createSecret must run before ${step}`);
   }
   const username = currentVersion.credentials.username;
   if (pendingVersion.credentials.username !== username) {
@@ -43,5 +48,24 @@ export async function readKnownPasswords(ctx: StepContext): Promise<KnownPasswor
     current: currentCandidate(currentVersion),
     pending: { label: 'pending', password: pendingVersion.credentials.password },
     previous,
+    provision: provisionPassword(ctx),
+  };
+}
+
+/**
+ * The one place the steps get the default provision password from, memoised per step. It comes
+ * from the configuration (DEFAULT_PROVISION_PASSWORD); reading it from PROVISION_SECRET_ARN is
+ * the shared provision reader's job, and this is where the steps call it.
+ */
+export function provisionPassword(ctx: Pick<StepContext, 'config'>): () => Promise<Candidate | undefined> {
+  let read: Promise<Candidate | undefined> | undefined;
+  return () => {
+    read ??= Promise.resolve().then(() => {
+      const password = ctx.config.defaultProvisionPassword;
+      if (password === undefined) return undefined;
+      registerSensitive(password);
+      return { label: 'provision', password };
+    });
+    return read;
   };
 }

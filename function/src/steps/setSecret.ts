@@ -1,42 +1,35 @@
-import type { DbInstance } from '../database.ts';
-import { discoverInstances } from '../discovery.ts';
+import { discoverFleet } from '../discovery.ts';
 import { DiscoveryError } from '../errors.ts';
-import { forEachInstance } from '../instances.ts';
+import { bringFleetTo } from '../fleet.ts';
 import { logger } from '../logger.ts';
-import { bringToPassword } from '../passwordSetter.ts';
+import type { FleetMember } from '../topology.ts';
 import { removePending, type StepContext, type StepOutcome } from './context.ts';
 import { readKnownPasswords } from './known.ts';
 import { abandonOnFailure } from './rollback.ts';
+import { summarise } from './summary.ts';
 
 /**
- * Brings every instance to the pending password, logging in with whichever known password each
- * accepts now; when any instance fails, every instance goes back to the current password.
+ * Brings every instance to the pending password: each written instance (primary, cluster writer)
+ * is changed with whichever known password it accepts now, then every replica and reader is
+ * waited for until the change reaches it. When any instance fails, every instance goes back to
+ * the current password the same way.
  */
 export async function setSecret(ctx: StepContext): Promise<StepOutcome> {
-  const known = await readKnownPasswords(ctx);
-  const instances = await discoverOrAbandon(ctx);
-  const candidates = [known.previous, known.current].filter((candidate) => candidate !== undefined);
-  const reports = await forEachInstance(
-    instances,
-    async (instance) =>
-      bringToPassword(
-        instance,
-        {
-          username: known.username,
-          target: known.pending,
-          order: ['current', 'pending', 'previous'],
-          candidates,
-        },
-        ctx.work.connect,
-      ),
-    ctx.work.run('setSecret'),
+  const known = await readKnownPasswords(ctx, 'setSecret');
+  const members = await discoverOrAbandon(ctx);
+  const reports = await bringFleetTo(
+    members,
+    {
+      username: known.username,
+      target: known.pending,
+      order: ['current', 'pending', 'previous'],
+      candidates: [known.current, known.previous].filter((candidate) => candidate !== undefined),
+      provision: known.provision,
+    },
+    { work: ctx.work, phase: 'setSecret', replicationWaitMs: ctx.config.replicationWaitMs },
   );
-  await abandonOnFailure(ctx, 'setSecret', instances, reports, known);
-  return {
-    outcome: 'done',
-    message: `the pending password is set on ${instances.length} instance(s)`,
-    instances: reports,
-  };
+  await abandonOnFailure(ctx, 'setSecret', members, reports, known);
+  return { outcome: 'done', message: summarise(reports, 'pending'), instances: reports };
 }
 
 /**
@@ -44,11 +37,14 @@ export async function setSecret(ctx: StepContext): Promise<StepOutcome> {
  * rotation can start. An AWS API error (throttling, 5xx) keeps it: an earlier attempt of this
  * rotation may have moved instances to the pending password, and Secrets Manager retries.
  */
-async function discoverOrAbandon(ctx: StepContext): Promise<DbInstance[]> {
+async function discoverOrAbandon(ctx: StepContext): Promise<FleetMember[]> {
   try {
-    const instances = await discoverInstances(ctx.config, ctx.rds);
-    logger.info('instances discovered', { count: instances.length, instances: instances.map((i) => i.id) });
-    return instances;
+    const members = await discoverFleet(ctx.config, ctx.rds, { requireReplicating: true });
+    logger.info('instances discovered', {
+      count: members.length,
+      instances: members.map((member) => `${member.id}:${member.role}`),
+    });
+    return members;
   } catch (error) {
     if (error instanceof DiscoveryError) await removePending(ctx);
     throw error;
