@@ -53,6 +53,7 @@ export class ApplicationLoad {
     private readonly child: BoundedProcess,
     private readonly dir: string,
     readonly variant: Variant,
+    private readonly maxRunMs: number,
   ) {}
 
   static async start(options: ApplicationLoadOptions): Promise<ApplicationLoad> {
@@ -89,7 +90,7 @@ export class ApplicationLoad {
         captureOutput: true,
       },
     );
-    const load = new ApplicationLoad(child, dir, options.variant);
+    const load = new ApplicationLoad(child, dir, options.variant, config.maxRunMs);
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     while (!existsSync(join(dir, 'status.json'))) {
       if (!child.isRunning) {
@@ -137,6 +138,13 @@ export class ApplicationLoad {
       const record = this.readJson<LoadRecord>('record.json');
       if (record === undefined) {
         throw new Error(`the ${this.variant} application load ended without its record:\n${this.output()}`);
+      }
+      // Its samples end early: anything laid over a later period would count too few queries.
+      if (record.endedBy === 'time limit') {
+        throw new Error(
+          `the ${this.variant} application load stopped by itself, its maxRunMs (${this.maxRunMs} ms) ` +
+            'over before stop() was called: give it a longer maxRunMs',
+        );
       }
       return record;
     } finally {

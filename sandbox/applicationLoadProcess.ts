@@ -126,7 +126,11 @@ async function main(): Promise<void> {
     onSwitch: (index, kind, label, reason) => record.switches.push([Date.now(), index, kind, label, reason]),
   });
   await warmUp(config, connector);
-  const bound = setTimeout(() => stopping?.(), config.maxRunMs);
+  let endedBy: LoadRecord['endedBy'] = 'stop';
+  const bound = setTimeout(() => {
+    endedBy = 'time limit';
+    stopping?.();
+  }, config.maxRunMs);
   let running = true;
   void stopped.then(() => {
     running = false;
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
     pooledConnections: config.pooledConnections,
     readyAt,
     stoppedAt,
+    endedBy,
     newConnections: record.newConnections,
     pooledQueries: record.pooledQueries,
     skippedNewConnections: record.skippedNewConnections,

@@ -58,6 +58,8 @@ export interface LoadRecord {
   /** When the warm-up was over and the load began. */
   readyAt: number;
   stoppedAt: number;
+  /** `stop`: told to (SIGTERM or SIGINT); `time limit`: `maxRunMs` ran out first. */
+  endedBy: 'stop' | 'time limit';
   newConnections: Sample[];
   pooledQueries: Sample[];
   /** Ticks of the new-connection schedule skipped because too many were still in flight. */

@@ -63,6 +63,8 @@ export async function measureApplicationLoad(
         instances: appInstances(apps[k] as App),
         caFile: world.ca.caFile,
         refreshIntervalMs,
+        // As long as the world's servers live: a busy machine can stretch the rotations a lot.
+        maxRunMs: 30 * 60_000,
       }),
     ),
   );

@@ -20,6 +20,7 @@ function record(changes: Partial<LoadRecord> = {}): LoadRecord {
     pooledConnections: 4,
     readyAt: 0,
     stoppedAt: 100_000,
+    endedBy: 'stop',
     newConnections: [],
     pooledQueries: [],
     skippedNewConnections: 0,

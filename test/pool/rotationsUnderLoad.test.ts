@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationLoad, appInstances } from '../../sandbox/applicationLoad.ts';
 import { contains, type Period, summarizeRotations } from '../../sandbox/applicationLoadAnalysis.ts';
@@ -74,5 +75,26 @@ describe('an application on the client, under load through rotations of the buil
     expect(passwords).toHaveLength(ROTATIONS + 1);
     const texts = [load.output(), JSON.stringify(record), ...app.logs].join('\n');
     for (const password of passwords) expect(texts).not.toContain(password);
+  });
+
+  it('reports its running totals, and refuses to hand over a record its time limit cut short', async () => {
+    const load = await ApplicationLoad.start({
+      variant: 'client',
+      secretId: app.secretId,
+      awsEndpoint: world.moto.endpoint,
+      instances: appInstances(app),
+      caFile: world.ca.caFile,
+      maxRunMs: 3_000,
+    });
+
+    const running = await load.snapshot();
+    await sleep(3_500);
+    const stopped = load.stop();
+
+    expect(running.newConnections.attempts + running.pooledQueries.attempts).toBeGreaterThan(0);
+    expect(running).toMatchObject({ seq: 1, failedByInstance: [0, 0, 0] });
+    await expect(stopped).rejects.toThrow(
+      'the client application load stopped by itself, its maxRunMs (3000 ms) over before stop() was called',
+    );
   });
 });
