@@ -64,11 +64,21 @@ export interface RotationsSummary {
   latency: {
     /** Median latency of a new connection opened outside every window. */
     outsideMs: number | null;
-    /** Median latency of a new connection opened inside a window. */
+    /** Median latency of a new connection opened inside a window (the fallbacks among them). */
     insideMs: number | null;
-    /** The connections that were refused first in a window and then fell back (see `fallbackConnections`). */
-    fallback: { connections: number; medianMs: number | null };
-    /** Median latency of one GetSecretValue call. */
+    /**
+     * The connections refused first in a window that then fell back (see `fallbackConnections`):
+     * medians of the whole connection and of its parts, the refused login (to the start of the
+     * read), the wait for the read (to the switch) and the login after it.
+     */
+    fallback: {
+      connections: number;
+      medianMs: number | null;
+      refusedLoginMs: number | null;
+      readWaitMs: number | null;
+      loginMs: number | null;
+    };
+    /** Median latency of one GetSecretValue call inside the windows (of all, if none was). */
     readMs: number | null;
   };
 }
@@ -79,10 +89,16 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
   const inWindow = (sample: Sample) => windows.some((window) => contains(window, sample[0]));
   const lengths = windows.map((window) => window.to - window.from);
   const newConnections = tally(record.newConnections, inPeriod);
-  const reads = record.reads.filter((read) => contains(period, read[0])).length;
+  const readCount = record.reads.filter((read) => contains(period, read[0])).length;
   // Latencies are compared within the period: the rotations' own processes load the machine too.
   const succeeded = record.newConnections.filter((sample) => sample[3] === '' && inPeriod(sample));
-  const fallback = fallbackConnections(record).filter(inPeriod);
+  const fallback = fallbackConnections(record).filter((f) => inPeriod(f.sample));
+  const inWindowReads = record.reads.filter(
+    (read) => read[3] === '' && windows.some((w) => contains(w, read[0])),
+  );
+  const reads = inWindowReads.length > 0 ? inWindowReads : record.reads.filter((read) => read[3] === '');
+  const part = (of: (f: Fallback) => number | undefined) =>
+    round(median(fallback.flatMap((f) => of(f) ?? [])));
   return {
     rotations: windows.length,
     windowMs: {
@@ -95,17 +111,31 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
       failedInWindows: tally(record.newConnections, (s) => inPeriod(s) && inWindow(s)).failed,
     },
     pooledQueries: tally(record.pooledQueries, inPeriod),
-    secretReads: { total: reads, perRotation: round(windows.length > 0 ? reads / windows.length : 0) ?? 0 },
+    secretReads: {
+      total: readCount,
+      perRotation: round(windows.length > 0 ? readCount / windows.length : 0) ?? 0,
+    },
     latency: {
       outsideMs: round(median(succeeded.filter((s) => !inWindow(s)).map((s) => s[1]))),
       insideMs: round(median(succeeded.filter(inWindow).map((s) => s[1]))),
       fallback: {
         connections: fallback.length,
-        medianMs: round(median(fallback.map((s) => s[1]))),
+        medianMs: part((f) => f.sample[1]),
+        refusedLoginMs: part((f) => (f.readFrom === undefined ? undefined : f.readFrom - f.sample[0])),
+        readWaitMs: part((f) => (f.readFrom === undefined ? undefined : f.switchAt - f.readFrom)),
+        loginMs: part((f) => f.sample[0] + f.sample[1] - f.switchAt),
       },
-      readMs: round(median(record.reads.filter((read) => read[3] === '').map((read) => read[1]))),
+      readMs: round(median(reads.map((read) => read[1]))),
     },
   };
+}
+
+export interface Fallback {
+  sample: Sample;
+  /** When its pool switched to the credentials it then logged in with. */
+  switchAt: number;
+  /** When the last AWSPENDING read before the switch started, if one started during the connection. */
+  readFrom?: number;
 }
 
 /**
@@ -113,24 +143,33 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
  * after a refused login, the earliest-started connection to that instance that was in flight at
  * the switch and then succeeded. The client switches inside the refused attempt, before it logs
  * in again, so that connection is the one refused first: it paid one refused login and the whole
- * read (connections refused later join the read already in flight).
+ * read (connections refused later join the read already in flight). The client reads AWSPENDING
+ * (with AWSCURRENT) after a refusal, so the last such read that began during the connection and
+ * before the switch is the one it waited for.
  */
-export function fallbackConnections(record: LoadRecord): Sample[] {
+export function fallbackConnections(record: LoadRecord): Fallback[] {
   const switches = record.switches.filter(
     ([, , kind, , reason]) => kind === 'new' && reason === 'access-denied',
   );
-  const found = new Set<Sample>();
-  for (const [when, instance] of switches) {
+  const found = new Map<Sample, Fallback>();
+  for (const [switchAt, instance] of switches) {
     const inFlight = record.newConnections.filter(
-      ([at, ms, index, code]) => code === '' && index === instance && at <= when && when <= at + ms,
+      ([at, ms, index, code]) => code === '' && index === instance && at <= switchAt && switchAt <= at + ms,
     );
-    const first = inFlight.reduce<Sample | undefined>(
+    const sample = inFlight.reduce<Sample | undefined>(
       (a, b) => (a === undefined || b[0] < a[0] ? b : a),
       undefined,
     );
-    if (first !== undefined) found.add(first);
+    if (sample === undefined || found.has(sample)) continue;
+    const readFrom = record.reads
+      .filter(([at, , stage]) => stage === 'AWSPENDING' && at >= sample[0] && at <= switchAt)
+      .reduce<number | undefined>(
+        (latest, [at]) => (latest === undefined || at > latest ? at : latest),
+        undefined,
+      );
+    found.set(sample, readFrom === undefined ? { sample, switchAt } : { sample, switchAt, readFrom });
   }
-  return [...found];
+  return [...found.values()];
 }
 
 export interface SteadyReads {

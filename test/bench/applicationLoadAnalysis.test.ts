@@ -81,7 +81,8 @@ describe('the application load analysis', () => {
     });
     expect(summary.pooledQueries).toMatchObject({ attempts: 2, failed: 1 });
     expect(summary.secretReads).toEqual({ total: 2, perRotation: 1 });
-    expect(summary.latency.readMs).toBe(30);
+    // Inside the windows only: the read at 900 came before the first.
+    expect(summary.latency.readMs).toBe(35);
   });
 
   it('takes the first connection in flight at a switch after a refused login as the one that paid for it', () => {
@@ -95,6 +96,12 @@ describe('the application load analysis', () => {
         ok(1_010, 200, 0), // another instance
         ok(1_200, 20, 1),
       ],
+      // A background refresh before the connection, then the refused login's read of both labels.
+      reads: [
+        [990, 10, 'AWSPENDING', ''],
+        [1_030, 70, 'AWSCURRENT', ''],
+        [1_030, 70, 'AWSPENDING', ''],
+      ],
       switches: [
         [1_100, 1, 'new', 'AWSPENDING', 'access-denied'],
         [1_100, 0, 'pooled', 'AWSPENDING', 'access-denied'],
@@ -102,12 +109,12 @@ describe('the application load analysis', () => {
       ],
     });
 
-    expect(fallbackConnections(load)).toEqual([refusedFirst]);
-    expect(
-      summarizeRotations(load, { from: 0, to: 2_000 }, [{ from: 950, to: 1_150 }]).latency,
-    ).toMatchObject({
+    expect(fallbackConnections(load)).toEqual([{ sample: refusedFirst, switchAt: 1_100, readFrom: 1_030 }]);
+    expect(summarizeRotations(load, { from: 0, to: 2_000 }, [{ from: 950, to: 1_150 }]).latency).toEqual({
       outsideMs: 20,
-      fallback: { connections: 1, medianMs: 120 },
+      insideMs: 120,
+      fallback: { connections: 1, medianMs: 120, refusedLoginMs: 30, readWaitMs: 70, loginMs: 20 },
+      readMs: 70,
     });
   });
 
