@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeSecretCommand,
   RotateSecretCommand,
@@ -38,6 +39,18 @@ export class SimulatedCrash extends Error {
   override name = 'SimulatedCrash';
 }
 
+export interface DriverOptions {
+  /** Runs of the four steps per rotation, the first included (default 2). */
+  attempts?: number;
+  /**
+   * Wait before every invocation of a rotation but its first (default 0). Secrets Manager
+   * invokes the steps as separate Lambda invocations about a second apart, so in AWS the window
+   * between setSecret and finishSecret lasts seconds: applications under load need it to be as
+   * long here.
+   */
+  stepDelayMs?: number;
+}
+
 /**
  * Plays Secrets Manager's part for the local tests and the demo: moto's RotateSecret creates the
  * empty AWSPENDING version but never runs the function, so this driver invokes the four steps in
@@ -47,7 +60,7 @@ export class SecretsManagerDriver {
   constructor(
     private readonly secrets: SecretsManagerClient,
     private readonly invoke: Invoke,
-    private readonly options: { attempts?: number } = {},
+    private readonly options: DriverOptions = {},
   ) {}
 
   /** Starts a rotation the way RotateSecret does and runs it to the end or to its last failure. */
@@ -129,10 +142,12 @@ export class SecretsManagerDriver {
     const started = Date.now();
     const runs: StepRun[] = [];
     const attempts = this.options.attempts ?? 2;
+    const stepDelayMs = this.options.stepDelayMs ?? 0;
     let error: string | undefined;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       error = undefined;
       for (const step of STEPS) {
+        if (runs.length > 0 && stepDelayMs > 0) await sleep(stepDelayMs);
         const invocation = await this.invokeStep(secretId, token, step, attempt, hooks);
         runs.push({ step, attempt, invocation });
         if (!invocation.ok) {

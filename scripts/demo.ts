@@ -8,7 +8,9 @@ const COMMAND = command({
 
 Builds dist/function.zip and walks a secret's whole life locally: moto plays AWS, MariaDB servers
 with TLS from a local CA play the RDS instances, and each step runs the built function in a fresh
-Node process. Exits 1 if anything did not end as expected. Never prints a password.
+Node process. An application on the client (client/) runs under load through the rotations and
+prints its queries and failures after each. Exits 1 if anything did not end as expected. Never
+prints a password.
 
   --instances N  how many databases, 1 to 32 (default 3)
   --keep         leave moto and the databases running afterwards (at most 30 minutes) and print

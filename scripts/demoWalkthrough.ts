@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Invocation } from '../sandbox/bundleInvoker.ts';
 import { App, RotationWorld } from '../sandbox/rotationWorld.ts';
-import type { RotationRun, Step } from '../sandbox/secretsManagerDriver.ts';
+import { type RotationRun, SecretsManagerDriver, type Step } from '../sandbox/secretsManagerDriver.ts';
 import { textTable } from './cli/table.ts';
+import { DemoApplication } from './demoApplication.ts';
 import { LogView, wantsColour } from './logView.ts';
 
 export interface DemoOptions {
@@ -38,8 +39,8 @@ class Narrator {
   }
 
   /** One rotation through the four steps, one line per step as it happens. */
-  async rotate(app: App): Promise<RotationRun> {
-    const run = await app.driver.rotate(app.secretId, {
+  async rotate(app: App, driver = app.driver): Promise<RotationRun> {
+    const run = await driver.rotate(app.secretId, {
       afterStep: (step: Step, attempt: number, invocation: Invocation) => {
         this.record(invocation);
         const result = invocation.result as { message?: string; instances?: unknown[] } | undefined;
@@ -77,6 +78,7 @@ export async function walkThrough({ count, keep, debug }: DemoOptions): Promise<
   let world: RotationWorld | undefined;
   let empty: App | undefined;
   let app: App | undefined;
+  let application: DemoApplication | undefined;
   try {
     n.phase('Build');
     const sha = execFileSync('scripts/build', { encoding: 'utf8' }).trim().split('\n').at(-1);
@@ -126,8 +128,18 @@ export async function walkThrough({ count, keep, debug }: DemoOptions): Promise<
       'every instance accepts AWSCURRENT',
     );
 
-    n.phase('A scheduled rotation: Secrets Manager invokes the four steps');
-    const scheduled = await n.rotate(app);
+    n.phase('An application starts, built on the client (client/): it never notices a rotation');
+    application = await DemoApplication.start(app);
+    n.say(
+      '   a new connection every 20 ms round-robin over the instances, 4 pooled connections querying every 50 ms',
+    );
+    // As in AWS, where each step is an invocation of its own: the window between setSecret and
+    // finishSecret lasts seconds, and the application meets it.
+    const paced = new SecretsManagerDriver(world.secrets, app.invoke.bind(app), { stepDelayMs: 1_000 });
+
+    n.phase('A scheduled rotation: Secrets Manager invokes the four steps, about a second apart');
+    const scheduled = await n.rotate(app, paced);
+    n.say(`   ${await application.line()}`);
     n.expectThat(scheduled.ok, 'scheduled rotation finished');
 
     n.phase('"verify": log in with AWSCURRENT on every instance');
@@ -136,22 +148,27 @@ export async function walkThrough({ count, keep, debug }: DemoOptions): Promise<
     const stopped = world.servers[count - 1];
     const stoppedId = ids[count - 1] as string;
     n.phase(`A rotation while ${stoppedId} is stopped: rolled back, the secret keeps its password`);
+    application.stopping(count - 1);
     await stopped?.kill();
-    const failed = await n.rotate(app);
+    const failed = await n.rotate(app, paced);
     n.expectThat(
       !failed.ok && (failed.error ?? '').includes(stoppedId),
       `the rotation failed naming ${stoppedId}`,
     );
     n.expectThat(!(await app.hasPendingLabel()), 'no AWSPENDING left');
     await stopped?.restart();
+    application.restarted(count - 1);
     n.say(`   ${stoppedId} started again`);
+    n.say(`   ${await application.line()}`);
     n.expectThat(
       (await app.acceptedPasswords()).every((s) => s === 'current'),
       'every instance still accepts AWSCURRENT',
     );
 
     n.phase('The next rotation succeeds');
-    n.expectThat((await n.rotate(app)).ok, 'rotation finished');
+    const next = await n.rotate(app, paced);
+    n.say(`   ${await application.line()}`);
+    n.expectThat(next.ok, 'rotation finished');
 
     n.phase('Result');
     const states = await app.acceptedPasswords();
@@ -170,10 +187,29 @@ export async function walkThrough({ count, keep, debug }: DemoOptions): Promise<
     );
     const leaks = await app.leakedLogLines([dpp]);
     n.expectThat(leaks.length === 0, `no password in any of ${app.logs.length} log lines`);
+    const seen = await application.stop();
+    const output = application.output();
+    application = undefined;
+    const whileStopped =
+      seen.failedWhileStopped > 0
+        ? `; ${seen.failedWhileStopped} refused by ${stoppedId} while it was stopped`
+        : '';
+    const codes = Object.entries(seen.failedByCode).map(([code, k]) => `${k} ${code}`);
+    n.expectThat(
+      seen.failed === 0,
+      `the application saw 0 failed queries (${seen.queries} queries${whileStopped})` +
+        (codes.length > 0 ? `: ${seen.failed} failed (${codes.join(', ')})` : ''),
+    );
+    const appPasswords = [...(await app.allPasswords()), dpp];
+    n.expectThat(
+      !appPasswords.some((password) => output.includes(password)),
+      "no password in the application's output",
+    );
   } catch (error) {
     n.problems.push(`unexpected error: ${(error as Error).message}`);
     console.error(error);
   } finally {
+    await application?.discard();
     empty?.cleanup();
     app?.cleanup();
     if (keep && world !== undefined) {

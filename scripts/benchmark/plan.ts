@@ -9,7 +9,8 @@ The rotation function's performance bench (see the README's "Benchmark" section)
 MariaDB servers with TLS on 127.0.0.1, measures, prints a table of numbers and targets and saves
 them as JSON. Exits 0 even when a target is missed; non-zero only when the bench itself fails.
 
-  --smoke           N = 2 only, 2 repetitions: proves every measurement still works
+  --smoke           N = 2 only, 2 repetitions, 2 rotations under application load with 0.2 s
+                    between steps: proves every measurement still works
   --repetitions R   repetitions per number, 1 to 100 (default 5, smoke 2); numbers are medians
   --out FILE        where the JSON goes (default bench-results.json)
   -h, --help        this text`,
@@ -39,6 +40,19 @@ export interface BenchPlan {
    */
   latencyMsPerChunk: number;
   latencyInstances: number;
+  /**
+   * Applications under load through rotations of the built bundle: `rotations` back to back
+   * with `stepDelayMs` between steps (Secrets Manager's invocations are about a second apart),
+   * after `steadyMs` without rotations; the client refreshes its cached AWSCURRENT every
+   * `refreshIntervalMs`.
+   */
+  load: {
+    instances: number;
+    rotations: number;
+    stepDelayMs: number;
+    steadyMs: number;
+    refreshIntervalMs: number;
+  };
 }
 
 export const RSS_PARALLEL = 10;
@@ -61,6 +75,9 @@ export function readPlan(argv?: string[]): BenchPlan {
         coldStartRuns: smoke ? 3 : 21,
         latencyMsPerChunk: 1,
         latencyInstances: smoke ? 2 : 16,
+        load: smoke
+          ? { instances: 3, rotations: 2, stepDelayMs: 200, steadyMs: 2_500, refreshIntervalMs: 1_000 }
+          : { instances: 3, rotations: 10, stepDelayMs: 1_000, steadyMs: 12_000, refreshIntervalMs: 5_000 },
       };
     },
     argv,

@@ -5,6 +5,7 @@ import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
 import { installLoopbackDns } from '../../sandbox/loopbackDns.ts';
 import { type App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import type { TcpFaultProxy } from '../../sandbox/tcpFaultProxy.ts';
+import { measureApplicationLoad } from './applicationLoad.ts';
 import { measureBundleRotation } from './bundleRotation.ts';
 import { measureExposure } from './exposure.ts';
 import { Floor } from './floor.ts';
@@ -34,6 +35,7 @@ export async function runBench(plan: BenchPlan): Promise<void> {
     plan.exposureInstances,
     plan.rssInstances,
     plan.latencyInstances,
+    plan.load.instances,
   );
 
   progress(`starting moto and ${serverCount} MariaDB servers`);
@@ -80,6 +82,8 @@ export async function runBench(plan: BenchPlan): Promise<void> {
       ...(await measureSimulatedLatency(plan, fn, latencyApp)),
       queryRoundTrip: await measureQueryRoundTrip(latencyApp, proxies[0] as TcpFaultProxy),
     };
+    // Last: it stops and restarts a server, and its applications load the machine.
+    const applicationLoad = await measureApplicationLoad(plan, world);
 
     const results = summarize(plan, {
       fixed,
@@ -90,6 +94,7 @@ export async function runBench(plan: BenchPlan): Promise<void> {
       rssSteps,
       latency,
       zipBytes: statSync(zip).size,
+      applicationLoad,
     });
     const verdicts = judge(results, plan);
     printTable(plan, results, verdicts);

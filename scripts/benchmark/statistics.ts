@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { type ApplicationLoadMeasurement, summarizeApplicationLoad } from './applicationLoad.ts';
 import type { BenchPlan } from './plan.ts';
 import type { SizeSamples } from './setSecret.ts';
 import type { LatencySamples } from './simulatedLatency.ts';
@@ -26,6 +27,7 @@ export interface Measurements {
   rssSteps: Record<string, number>[];
   latency: LatencySamples & { queryRoundTrip: { direct: number; proxied: number } };
   zipBytes: number;
+  applicationLoad: ApplicationLoadMeasurement;
 }
 
 export type Results = ReturnType<typeof summarize>;
@@ -110,5 +112,6 @@ export function summarize(plan: BenchPlan, m: Measurements) {
         steps.map((step) => [step, round(median(m.rssSteps.map((run) => run[step] ?? 0)))]),
       ),
     },
+    applicationLoad: summarizeApplicationLoad(plan, m.applicationLoad),
   };
 }

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { ApplicationLoadResult, VariantSummary } from './applicationLoad.ts';
 import { type BenchPlan, latencyNetwork, RSS_PARALLEL } from './plan.ts';
 import type { Results, SetSecretResult } from './statistics.ts';
 
@@ -14,7 +15,17 @@ export interface Verdict {
 
 interface Target<V> {
   /** As saved in the JSON: the limit and where it is judged (number of instances, parallelism). */
-  limit: { min?: number; max?: number; equals?: number; instances?: number; parallel?: number };
+  limit: {
+    min?: number;
+    max?: number;
+    equals?: number;
+    instances?: number;
+    parallel?: number;
+    /** The application variant it judges (the others are measured for comparison). */
+    variant?: string;
+    /** What the limit counts in, when not a plain unit: `max: 1, of: 'refresh interval'`. */
+    of?: string;
+  };
   /** The limit as the table prints it. */
   text: string;
   holds(value: V): boolean;
@@ -55,6 +66,28 @@ export const TARGETS = {
   coldStartMs: atMost(100, ' ms'),
   zipKB: atMost(600, ' kB'),
   peakRssMiB: atMost(128, ' MiB', { instances: 32, parallel: RSS_PARALLEL }),
+  // The client's application through the rotations: nothing it sends may fail.
+  loadFailedQueries: {
+    limit: { equals: 0, variant: 'client' },
+    text: '0',
+    holds: (failed: number) => failed === 0,
+  } satisfies Target<number>,
+  // A connection refused inside the window pays its refused login and one read, not more.
+  windowExtraLatency: {
+    limit: { max: 1, of: 'Secrets Manager read', variant: 'client' },
+    text: '<= 1 read',
+    holds: ({ extraMs, readMs }: { extraMs: number; readMs: number }) => extraMs <= readMs,
+  } satisfies Target<{ extraMs: number; readMs: number }>,
+  steadyReads: {
+    limit: { max: 1, of: 'refresh interval', variant: 'client' },
+    text: '<= 1 per refresh interval',
+    holds: (steady: { reads: number; limit: number }) => steady.reads <= steady.limit,
+  } satisfies Target<{ reads: number; limit: number }>,
+  rollbackFailedQueries: {
+    limit: { equals: 0, variant: 'client' },
+    text: '0 on running instances',
+    holds: (failed: number) => failed === 0,
+  } satisfies Target<number>,
 };
 
 /** The targets as the JSON report saves them. */
@@ -82,6 +115,17 @@ function judgedBy<S, V>(
     text: target.text,
     met: (subject) =>
       where === undefined || instances?.(subject) === where ? target.holds(read(subject)) : null,
+  };
+}
+
+/** How `target` judges a line about one application variant: only for the variant it names. */
+function judgedForVariant<S extends { variant: string }, V>(
+  target: Target<V>,
+  read: (subject: S) => V,
+): Judge<S> {
+  return {
+    text: target.text,
+    met: (subject) => (subject.variant === target.limit.variant ? target.holds(read(subject)) : null),
   };
 }
 
@@ -235,7 +279,115 @@ const SECTIONS: Section[] = [
       ),
     },
   ]),
+  section<VariantSummary>(
+    loopback,
+    (results) => results.applicationLoad.variants,
+    [
+      {
+        metric: (v) =>
+          `app ${v.variant}: failed new connections (in windows) / pooled queries, ${v.rotations} rotations`,
+        value: (v) =>
+          `${v.newConnections.failed} (${v.newConnections.failedInWindows}) / ${v.pooledQueries.failed}`,
+        judge: judgedForVariant(
+          TARGETS.loadFailedQueries,
+          (v) => v.newConnections.failed + v.pooledQueries.failed,
+        ),
+      },
+      {
+        metric: (v) => `app ${v.variant}: queries sent, new connections / pooled`,
+        value: (v) => `${v.newConnections.attempts} / ${v.pooledQueries.attempts}`,
+      },
+      {
+        metric: (v) => `app ${v.variant}: Secrets Manager reads per rotation`,
+        value: (v) => `${v.secretReads.perRotation}`,
+      },
+      {
+        metric: (v) =>
+          `app ${v.variant}: Secrets Manager reads in ${v.steady.seconds} s without rotation` +
+          (v.variant === 'client' ? `, refresh every ${v.steady.refreshIntervalMs / 1000} s` : ''),
+        value: (v) => `${v.steady.reads}${v.variant === 'client' ? ` (limit ${v.steady.limit})` : ''}`,
+        judge: judgedForVariant(TARGETS.steadyReads, (v) => v.steady),
+      },
+    ],
+    true,
+  ),
+  section<ApplicationLoadResult>(loopback, (results) => [results.applicationLoad], [
+    {
+      metric: (a) =>
+        `rotation window (setSecret start to finishSecret end), ${a.stepDelayMs} ms between steps`,
+      value: (a) => {
+        const all = a.variants.map((v) => v.windowMs);
+        const min = Math.min(...all.map((w) => w.min ?? Number.NaN));
+        const max = Math.max(...all.map((w) => w.max ?? Number.NaN));
+        return `${min} to ${max} ms`;
+      },
+    },
+    ...clientLines(),
+    {
+      metric: (a) => `app client, rollback with 1 of ${a.rollback.instances} instances stopped: rolled back`,
+      value: (a) => (a.rollback.rolledBack ? 'yes' : 'NO'),
+    },
+    {
+      metric: () => 'app client, rollback: failed queries on running instances / on the stopped one',
+      value: (a) => `${a.rollback.running.failed} / ${a.rollback.stopped.failed}`,
+      judge: {
+        text: TARGETS.rollbackFailedQueries.text,
+        met: (a) => TARGETS.rollbackFailedQueries.holds(a.rollback.running.failed),
+      },
+    },
+  ]),
 ];
+
+/** The client's latencies: a connection outside the window, inside it, one that fell back, a read. */
+function clientLines(): Line<ApplicationLoadResult>[] {
+  const client = (a: ApplicationLoadResult) =>
+    a.variants.find((v) => v.variant === 'client') as VariantSummary;
+  const ms = (value: number | null) => (value === null ? 'n/a' : `${value} ms`);
+  return [
+    {
+      metric: () => 'app client: new connection, outside / inside the windows (medians)',
+      value: (a) => `${ms(client(a).latency.outsideMs)} / ${ms(client(a).latency.insideMs)}`,
+    },
+    {
+      metric: () => 'app client: Secrets Manager read inside the windows (median)',
+      value: (a) => ms(client(a).latency.readMs),
+    },
+    {
+      metric: (a) =>
+        `app client: refused first in a window: refused login / wait for the read / login (medians of ${client(a).latency.fallback.connections})`,
+      value: (a) => {
+        const { refusedLoginMs, readWaitMs, loginMs } = client(a).latency.fallback;
+        return `${ms(refusedLoginMs)} / ${ms(readWaitMs)} / ${ms(loginMs)}`;
+      },
+    },
+    {
+      metric: (a) =>
+        `app client: refused first in a window, extra beyond its refused login (median of ${client(a).latency.fallback.connections})`,
+      value: (a) => ms(windowExtraMs(client(a))),
+      judge: {
+        text: TARGETS.windowExtraLatency.text,
+        met: (a) => {
+          const extraMs = windowExtraMs(client(a));
+          const readMs = client(a).latency.readMs;
+          return extraMs === null || readMs === null
+            ? false
+            : TARGETS.windowExtraLatency.holds({ extraMs, readMs });
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * What a connection refused first inside a window paid beyond two logins (the refused one and the
+ * one that worked), each as long as a new connection inside the windows, where the machine is as
+ * busy (the bundle's steps run then): the wait for the read.
+ */
+export function windowExtraMs(client: VariantSummary): number | null {
+  const { fallback, insideMs } = client.latency;
+  if (fallback.medianMs === null || insideMs === null) return null;
+  return Number((fallback.medianMs - 2 * insideMs).toFixed(1));
+}
 
 /** Every line of the table, in order, each with its target and whether it was met. */
 export function judge(results: Results, plan: BenchPlan): Verdict[] {

@@ -16,10 +16,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const positive = expect.toSatisfy((value: unknown) => typeof value === 'number' && value > 0);
 
 describe('scripts/bench --smoke', () => {
-  it('measures every number on two instances and saves them as JSON', { timeout: 120_000 }, async () => {
+  // About 40 s of it is three applications under load through two rotations and a rollback.
+  it('measures every number on two instances and saves them as JSON', { timeout: 300_000 }, async () => {
     const { stdout } = await promisify(execFile)(join(root, 'scripts/bench'), ['--smoke', '--out', out], {
       cwd: root,
-      timeout: 110_000,
+      timeout: 290_000,
     });
 
     expect(stdout).toContain('cold start');
@@ -84,6 +85,35 @@ describe('scripts/bench --smoke', () => {
         },
       },
     });
+    // Three applications on three instances, each through 2 rotations (0.2 s between steps) at once.
+    const load = report.results.applicationLoad;
+    expect(load).toMatchObject({ instances: 3, stepDelayMs: 200, concurrent: true });
+    expect(load.variants.map((v: { variant: string }) => v.variant)).toEqual(['plain', 'reread', 'client']);
+    const [plain, reread, client] = load.variants;
+    for (const variant of load.variants) {
+      expect(variant).toMatchObject({
+        rotations: 2,
+        windowMs: { median: positive },
+        newConnections: { attempts: positive },
+        pooledQueries: { attempts: positive },
+        latency: { outsideMs: positive, readMs: positive },
+        steady: { seconds: positive, refreshIntervalMs: 1000 },
+      });
+    }
+    // Reading once, every new connection after the first rotation is refused; re-reading, those
+    // inside the windows; the client, none, and its kept pooled connections never fail either.
+    expect(plain.newConnections.byCode.ER_ACCESS_DENIED_ERROR).toBeGreaterThan(0);
+    expect(plain.secretReads.total).toBe(0);
+    expect(reread.newConnections.failedInWindows).toBeGreaterThan(0);
+    expect(reread.secretReads.total).toBeGreaterThan(0);
+    expect(client).toMatchObject({
+      newConnections: { failed: 0 },
+      pooledQueries: { failed: 0 },
+      latency: { fallback: { connections: positive, medianMs: positive } },
+    });
+    expect(client.steady.reads).toBeLessThanOrEqual(client.steady.limit);
+    expect(load.rollback).toMatchObject({ rolledBack: true, stoppedInstance: 2, running: { failed: 0 } });
+    expect(stdout).toContain('app client: failed new connections (in windows) / pooled queries, 2 rotations');
     expect(Object.keys(report.targets)).toEqual([
       'speedup',
       'perInstanceRatio',
@@ -92,6 +122,10 @@ describe('scripts/bench --smoke', () => {
       'coldStartMs',
       'zipKB',
       'peakRssMiB',
+      'loadFailedQueries',
+      'windowExtraLatency',
+      'steadyReads',
+      'rollbackFailedQueries',
     ]);
   });
 });

@@ -52,6 +52,9 @@ describe('scripts/demo --keep', () => {
     const demo = await sh(join(root, 'scripts/demo'), ['--keep', '--instances', '1'], 280_000);
 
     expect(demo.code, demo.stdout).toBe(0);
+    // The application on the client ran through the rotations, one line per rotation.
+    expect(demo.stdout).toMatch(/app: \d+ queries, 0 failed/);
+    expect(demo.stdout).toContain('ok   the application saw 0 failed queries');
     const stop = /stop everything and remove its folders and keys: sh '([^']+)'/.exec(demo.stdout);
     const endpoint = /moto (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.stdout)?.[1] as string;
     const port = Number(/mariadb -h 127\.0\.0\.1 -P (\d+)/.exec(demo.stdout)?.[1]);
