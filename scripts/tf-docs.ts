@@ -1,7 +1,8 @@
-// Generates the README's requirements, inputs and outputs tables from the module's .tf files
-// (the tables terraform-docs writes, between the same markers).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Generates the module's requirements, inputs and outputs tables from its .tf files: in full (the
+// tables terraform-docs writes) in docs/module-reference.md, and in short in the README, whose
+// readers need each input's name, first sentence and default, not its whole type.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { command, readCommandLine, UsageError } from './cli/commandLine.ts';
 import { isMainModule } from './cli/mainModule.ts';
@@ -11,9 +12,11 @@ const COMMAND = command({
   usage: `Usage: scripts/tf-docs [--check] [MODULE_DIR]
 
 Writes the requirements, inputs and outputs tables of the Terraform module in MODULE_DIR (default:
-the repository root) into its README.md, between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->.
+the repository root), between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->: in full into
+docs/module-reference.md, and in short (each description's first sentence, short defaults) into
+README.md.
 
-  --check     change nothing; exit 1 when the README's tables differ from the code
+  --check     change nothing; exit 1 when either file's tables differ from the code
   -h, --help  this text`,
   options: { check: { type: 'boolean' } },
   maxPositionals: 1,
@@ -75,7 +78,13 @@ async function parseFile<T>(dir: string, file: string): Promise<T> {
   return (await parse(file, readFileSync(join(dir, file), 'utf8'))) as T;
 }
 
-export async function renderDocs(dir: string): Promise<string> {
+interface ModuleDocs {
+  requirements: string[];
+  inputs: { name: string; description: string; type: string; fallback: string; required: boolean }[];
+  outputs: { name: string; description: string }[];
+}
+
+async function readModule(dir: string): Promise<ModuleDocs> {
   const variables = (await parseFile<{ variable?: Blocks<Variable> }>(dir, 'variables.tf')).variable ?? {};
   const outputs = (await parseFile<{ output?: Blocks<Output> }>(dir, 'outputs.tf')).output ?? {};
   const versions = await parseFile<{
@@ -99,36 +108,107 @@ export async function renderDocs(dir: string): Promise<string> {
     })
     .map(({ name, variable }) => {
       const required = !('default' in variable);
-      const type = variable.type ? code(expression(variable.type)) : 'any';
-      const fallback = required ? 'n/a' : code(hclValue(variable.default));
-      const description = `${cell(variable.description ?? '')}${variable.sensitive ? ' (sensitive)' : ''}`;
-      return `| ${name} | ${description} | ${type} | ${fallback} | ${required ? 'yes' : 'no'} |`;
+      return {
+        name,
+        required,
+        type: variable.type ? code(expression(variable.type)) : 'any',
+        fallback: required ? 'n/a' : code(hclValue(variable.default)),
+        description: `${cell(variable.description ?? '')}${variable.sensitive ? ' (sensitive)' : ''}`,
+      };
     });
 
   const outputRows = Object.entries(outputs)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, [output]]) => `| ${name} | ${cell(output?.description ?? '')} |`);
+    .map(([name, [output]]) => ({ name, description: cell(output?.description ?? '') }));
+  return { requirements, inputs, outputs: outputRows };
+}
 
+/**
+ * A description's gist for the README: its first sentence (a "." inside `code` does not count),
+ * cut at a word boundary after SUMMARY_LENGTH characters, never inside `code`.
+ */
+function summary(description: string): string {
+  const sentence = /^(?:`[^`]*`|[^`])*?[.!?](?=\s|$)/.exec(description)?.[0] ?? description;
+  if (sentence.length <= SUMMARY_LENGTH) return sentence;
+  let cut = 0;
+  let inCode = false;
+  for (let index = 0; index < sentence.length && index <= SUMMARY_LENGTH; index++) {
+    if (sentence[index] === '`') inCode = !inCode;
+    else if (sentence[index] === ' ' && !inCode) cut = index;
+  }
+  return `${sentence.slice(0, cut).replace(/[,;:(]+$/, '')} …`;
+}
+
+const SUMMARY_LENGTH = 50;
+
+/** A default short enough for the README's table; longer ones are in the reference. */
+function shortDefault(fallback: string): string {
+  return fallback.length <= 24 ? fallback : 'see reference';
+}
+
+/** The full tables, as terraform-docs writes them: docs/module-reference.md. */
+export async function renderDocs(dir: string): Promise<string> {
+  const module = await readModule(dir);
   return [
     '## Requirements',
     '',
     '| Name | Version |',
     '|------|---------|',
-    ...requirements,
+    ...module.requirements,
     '',
     '## Inputs',
     '',
     '| Name | Description | Type | Default | Required |',
     '|------|-------------|------|---------|:--------:|',
-    ...inputs,
+    ...module.inputs.map(
+      (input) =>
+        `| ${input.name} | ${input.description} | ${input.type} | ${input.fallback} | ${input.required ? 'yes' : 'no'} |`,
+    ),
     '',
     '## Outputs',
     '',
     '| Name | Description |',
     '|------|-------------|',
-    ...outputRows,
+    ...module.outputs.map((output) => `| ${output.name} | ${output.description} |`),
   ].join('\n');
 }
+
+/** The README's tables: every input and output with its first sentence and a short default. */
+export async function renderSummary(dir: string): Promise<string> {
+  const module = await readModule(dir);
+  return [
+    '### Requirements',
+    '',
+    '| Name | Version |',
+    '|------|---------|',
+    ...module.requirements,
+    '',
+    '### Inputs',
+    '',
+    'Types, whole descriptions and defaults: [docs/module-reference.md](docs/module-reference.md).',
+    '',
+    '| Name | Description | Default |',
+    '|------|-------------|---------|',
+    ...module.inputs.map(
+      (input) =>
+        `| ${input.name} | ${summary(input.description)} | ${input.required ? 'required' : shortDefault(input.fallback)} |`,
+    ),
+    '',
+    '### Outputs',
+    '',
+    '| Name | Description |',
+    '|------|-------------|',
+    ...module.outputs.map((output) => `| ${output.name} | ${summary(output.description)} |`),
+  ].join('\n');
+}
+
+const REFERENCE_HEADER = `# Module reference
+
+Every requirement, input and output of the module, generated from its .tf files by
+\`scripts/tf-docs\` (\`scripts/tf-docs --check\` fails when this page drifts from the code). The
+README has the same tables in short.
+
+`;
 
 /** The README with the generated tables between the markers (the markers are added when missing). */
 export function insertDocs(readme: string, docs: string): string {
@@ -149,22 +229,32 @@ async function main(): Promise<void> {
     }
     return { check: values.check === true, dir };
   });
-  const readmePath = join(dir, 'README.md');
-  let readme = '';
+  const targets = [
+    { path: join(dir, 'README.md'), empty: '', docs: await renderSummary(dir) },
+    { path: join(dir, 'docs', 'module-reference.md'), empty: REFERENCE_HEADER, docs: await renderDocs(dir) },
+  ];
+  for (const target of targets) {
+    const current = readOrEmpty(target.path, target.empty);
+    const updated = insertDocs(current, target.docs);
+    if (updated === current) continue;
+    if (check) {
+      console.error(`${target.path}: the input/output tables differ from the code; run scripts/tf-docs`);
+      process.exitCode = 1;
+      continue;
+    }
+    mkdirSync(dirname(target.path), { recursive: true });
+    writeFileSync(target.path, updated);
+    console.log(`${target.path}: tables updated`);
+  }
+}
+
+function readOrEmpty(path: string, empty: string): string {
   try {
-    readme = readFileSync(readmePath, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return empty;
   }
-  const updated = insertDocs(readme, await renderDocs(dir));
-  if (updated === readme) return;
-  if (check) {
-    console.error(`${readmePath}: the input/output tables differ from the code; run scripts/tf-docs`);
-    process.exitCode = 1;
-    return;
-  }
-  writeFileSync(readmePath, updated);
-  console.log(`${readmePath}: tables updated`);
 }
 
 if (isMainModule(import.meta)) await main();

@@ -8,7 +8,7 @@ import { repoRoot, temporaryDir } from './terraform.ts';
 const run = promisify(execFile);
 const tfDocs = join(repoRoot, 'scripts', 'tf-docs');
 
-describe('the README input/output tables', () => {
+describe('the input/output tables of the README and docs/module-reference.md', () => {
   let workspace: ReturnType<typeof temporaryDir>;
 
   beforeAll(() => {
@@ -49,5 +49,18 @@ describe('the README input/output tables', () => {
     await run(tfDocs, [workspace.dir]);
     await expect(run(tfDocs, ['--check', workspace.dir])).resolves.toBeDefined();
     expect(readFileSync(join(workspace.dir, 'README.md'), 'utf8')).toContain('Subnets of the function');
+    expect(readFileSync(join(workspace.dir, 'docs', 'module-reference.md'), 'utf8')).toContain(
+      'Subnets of the function',
+    );
+  });
+
+  it('give the README a short line per input and the reference its type and whole description', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const reference = readFileSync(join(repoRoot, 'docs', 'module-reference.md'), 'utf8');
+    expect(readme).toMatch(/\| subnet_ids \| Subnets the function runs in[^|]*\| required \|/);
+    expect(reference).toMatch(
+      /\| subnet_ids \| Subnets the function runs in[^|]*\| `list\(string\)` \| n\/a \| yes \|/,
+    );
+    expect(readme).toContain('[docs/module-reference.md](docs/module-reference.md)');
   });
 });

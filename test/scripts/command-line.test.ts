@@ -66,7 +66,7 @@ const scripts: { script: string; usage: string; badValue: string[]; wrong: strin
     usage: 'Usage: scripts/invoke <function-name-or-arn> <action> [options]',
     badValue: ['app-rotation', 'frobnicate'],
     wrong:
-      'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal, rotate, history',
+      'scripts/invoke: unknown action "frobnicate"; valid actions: version, status, verify, reset, heal, notice, rotate, history',
   },
   {
     script: 'logs',
