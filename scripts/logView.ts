@@ -166,6 +166,8 @@ function messageOf(message: unknown): string {
 
 function describeField(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
+  // A SECRET_ID deployment serves one secret as the entry "default": naming it tells nothing.
+  if (key === 'user' && value === 'default') return undefined;
   if (key === 'ms' && typeof value === 'number') return `${value} ms`;
   if (key === 'retryInMs' && typeof value === 'number') return `retry in ${value} ms`;
   if (key === 'attempts' && typeof value === 'number') return `${value} attempt${value === 1 ? '' : 's'}`;

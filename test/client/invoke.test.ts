@@ -278,7 +278,7 @@ describe('parseArgs', () => {
     [['fn', 'status', '--wait'], '--wait is not for status; it goes with rotate'],
     [
       ['fn', 'rotate', '--json'],
-      '--json is not for rotate; it goes with version, status, verify, reset, heal, history',
+      '--json is not for rotate; it goes with version, status, verify, reset, heal, notice, history',
     ],
     [['fn', 'rotate', '--timeout', '5m'], '--timeout goes with --wait'],
     [['fn', 'history', '--secret', 's', '--user', 'u'], 'give --secret or --user, not both'],

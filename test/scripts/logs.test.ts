@@ -53,6 +53,24 @@ describe('scripts/logs', () => {
     ]);
   });
 
+  it('names the served user of a function with several, and not the single entry "default"', async () => {
+    const file = join(dir, 'users.log');
+    writeFileSync(
+      file,
+      [
+        entry('INFO', 'rotation step succeeded', 'tok-1', { ms: 5, user: 'reporting' }),
+        entry('INFO', 'rotation step succeeded', 'tok-2', { ms: 6, user: 'default' }),
+      ].join('\n'),
+    );
+
+    const { out } = await logs([file]);
+
+    expect(out).toEqual([
+      '-- 2026-12-02 (times in UTC)\n06:14:05.000  INFO    setSecret     rotation step succeeded  5 ms  user=reporting',
+      '06:14:05.000  INFO    setSecret     rotation step succeeded  6 ms',
+    ]);
+  });
+
   it('reads standard input, keeping only the lines of one token at or above a level', async () => {
     const { code, out } = await logs(
       ['-', '--token', 'tok-1', '--level', 'info'],
