@@ -139,7 +139,7 @@ function summary(description: string): string {
   return `${sentence.slice(0, cut).replace(/[,;:(]+$/, '')} …`;
 }
 
-const SUMMARY_LENGTH = 50;
+const SUMMARY_LENGTH = 44;
 
 /** A default short enough for the README's table; longer ones are in the reference. */
 function shortDefault(fallback: string): string {
