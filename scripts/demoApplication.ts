@@ -1,6 +1,6 @@
 import { ApplicationLoad, appInstances } from '../sandbox/applicationLoad.ts';
 import { contains, type Period, tally } from '../sandbox/applicationLoadAnalysis.ts';
-import type { LoadSnapshot } from '../sandbox/applicationLoadRecord.ts';
+import type { LoadSnapshot, Sample } from '../sandbox/applicationLoadRecord.ts';
 import type { App } from '../sandbox/rotationWorld.ts';
 
 /** What the application saw from its start to its stop. */
@@ -71,8 +71,12 @@ export class DemoApplication {
   /** Stops the load and reads every query it sent. */
   async stop(): Promise<ApplicationOutcome> {
     const record = await this.load.stop();
-    const whileStopped = (sample: [number, number, number, string]) =>
-      this.stops.some((s) => s.index === sample[2] && contains(s.period, sample[0]));
+    // A query belongs to the stop when it ran while the instance was down: started then, or
+    // started just before and cut off by the kill (a TLS handshake or a reset in flight).
+    const whileStopped = ([started, latency, index]: Sample) =>
+      this.stops.some(
+        (s) => s.index === index && (contains(s.period, started) || contains(s.period, started + latency)),
+      );
     const samples = [...record.newConnections, ...record.pooledQueries];
     const counted = tally(samples, (sample) => !whileStopped(sample));
     return {
