@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
@@ -66,6 +66,8 @@ export function bundleInvoker(env: Record<string, string>, options: { timeoutMs?
   const zip = ensureBuiltZip();
   const dir = mkdtempSync(join(tmpdir(), 'rotation-bundle-'));
   execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
+  // The map ships beside the zip, not in it; beside the bundle, --enable-source-maps finds it.
+  copyFileSync(join(root, 'dist/index.mjs.map'), join(dir, 'index.mjs.map'));
   const entry = join(dir, 'index.mjs');
   const invoke: Invoke = (event, extraEnv = {}, qualifier = null) =>
     invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs, qualifier });
