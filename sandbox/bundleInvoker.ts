@@ -44,7 +44,9 @@ export function invokedFunctionArn(qualifier: Qualifier): string {
 /** Builds dist/function.zip unless it is newer than every source of the function. */
 export function ensureBuiltZip(): string {
   const zip = join(root, 'dist/function.zip');
-  if (!existsSync(zip) || newestSourceMs() > statSync(zip).mtimeMs) {
+  // A build older than the map's move out of the zip has no map beside it: build again.
+  const stale = !existsSync(zip) || !existsSync(join(root, 'dist/index.mjs.map'));
+  if (stale || newestSourceMs() > statSync(zip).mtimeMs) {
     execFileSync(join(root, 'scripts/build'), { cwd: root, stdio: 'ignore' });
   }
   return zip;
