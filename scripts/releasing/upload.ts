@@ -41,22 +41,9 @@ export async function refuseReleased(s3: S3Client, target: ReleaseTarget): Promi
 
 /** Uploads the zip unless the key already exists; throws with what to do instead. */
 export async function upload(s3: S3Client, zip: Buffer, sha256Base64: string, target: ReleaseTarget) {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const key = releaseKey(target);
   await refuseReleased(s3, target);
-  const put = await s3.send(
-    new PutObjectCommand({
-      Bucket: target.bucket,
-      Key: key,
-      Body: zip,
-      ContentType: 'application/zip',
-      // Both: S3 checks the bytes against the value, and keeps it for HeadObject's ChecksumMode.
-      ChecksumAlgorithm: 'SHA256',
-      ChecksumSHA256: sha256Base64,
-      // Refused by S3 if another upload of the same version won the race since the check above.
-      IfNoneMatch: '*',
-    }),
-  );
+  const put = await putOnce(s3, target.bucket, key, zip, sha256Base64, 'application/zip');
   const result: Release = {
     s3_bucket: target.bucket,
     s3_key: key,
@@ -64,6 +51,62 @@ export async function upload(s3: S3Client, zip: Buffer, sha256Base64: string, ta
     source_code_hash: sha256Base64,
   };
   return result;
+}
+
+/** The key of the source map: beside the zip, named as the bundle's sourceMappingURL names it. */
+export function sourceMapKey(target: ReleaseTarget): string {
+  return releaseKey(target).replace(/function\.zip$/, 'index.mjs.map');
+}
+
+/**
+ * Uploads the bundle's source map beside the zip; throws with what to do when an object is there
+ * already (left by a release of this version that failed before its zip was uploaded).
+ */
+export async function uploadSourceMap(
+  s3: S3Client,
+  map: Buffer,
+  sha256Base64: string,
+  target: ReleaseTarget,
+) {
+  const key = sourceMapKey(target);
+  if (await exists(s3, target.bucket, key)) {
+    throw new ReleaseError(
+      `s3://${target.bucket}/${key} already exists although ${releaseKey(target)} does not: an earlier ` +
+        'release of this version stopped half-way. Delete that object and release again.',
+    );
+  }
+  const put = await putOnce(s3, target.bucket, key, map, sha256Base64, 'application/json');
+  const result: Release = {
+    s3_bucket: target.bucket,
+    s3_key: key,
+    s3_object_version: put.VersionId,
+    source_code_hash: sha256Base64,
+  };
+  return result;
+}
+
+async function putOnce(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Buffer,
+  sha256Base64: string,
+  contentType: string,
+) {
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  return s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      // Both: S3 checks the bytes against the value, and keeps it for HeadObject's ChecksumMode.
+      ChecksumAlgorithm: 'SHA256',
+      ChecksumSHA256: sha256Base64,
+      // Refused by S3 if another upload of the same version won the race since the check above.
+      IfNoneMatch: '*',
+    }),
+  );
 }
 
 async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
@@ -78,11 +121,16 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
 }
 
 /**
- * Checks what S3 holds under the release against the built zip: the SHA-256 and size S3 reports
+ * Checks what S3 holds under the release against the built zip (or source map, `what`): the SHA-256 and size S3 reports
  * (HeadObject with ChecksumMode ENABLED), or, where it reports no checksum, the bytes read back.
  * Returns how it was checked; throws ReleaseError on any difference.
  */
-export async function verifyUpload(s3: S3Client, release: Release, zip: Buffer): Promise<string> {
+export async function verifyUpload(
+  s3: S3Client,
+  release: Release,
+  zip: Buffer,
+  what = 'the built zip',
+): Promise<string> {
   const { GetObjectCommand, HeadObjectCommand } = await import('@aws-sdk/client-s3');
   const where = { Bucket: release.s3_bucket, Key: release.s3_key, VersionId: release.s3_object_version };
   const head = await s3.send(new HeadObjectCommand({ ...where, ChecksumMode: 'ENABLED' }));
@@ -99,7 +147,7 @@ export async function verifyUpload(s3: S3Client, release: Release, zip: Buffer):
   }
   if (stored.sha256 !== release.source_code_hash || stored.bytes !== zip.length) {
     throw new ReleaseError(
-      `s3://${release.s3_bucket}/${release.s3_key} does not hold the built zip: SHA-256 ${stored.sha256}, ` +
+      `s3://${release.s3_bucket}/${release.s3_key} does not hold ${what}: SHA-256 ${stored.sha256}, ` +
         `${stored.bytes} bytes, where the build has ${release.source_code_hash}, ${zip.length} bytes`,
     );
   }

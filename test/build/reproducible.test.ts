@@ -1,10 +1,19 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
+
+interface BuildInfo {
+  version: string;
+  commit: string;
+  sha256: string;
+  sha256Base64: string;
+  sourceMap: { file: string; bytes: number; sha256: string; sha256Base64: string };
+}
 const dirs: string[] = [];
 
 /** Builds into a fresh directory, in the given time zone, and returns what the build wrote. */
@@ -19,7 +28,9 @@ function buildInto(timeZone: string) {
   return {
     output,
     zip: readFileSync(join(dir, 'function.zip')),
-    info: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as Record<string, unknown>,
+    map: readFileSync(join(dir, 'index.mjs.map')),
+    mapSha256: readFileSync(join(dir, 'index.mjs.map.sha256'), 'utf8'),
+    info: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as BuildInfo,
   };
 }
 
@@ -33,6 +44,7 @@ describe('scripts/build', () => {
     const second = buildInto('Pacific/Auckland');
 
     expect(first.zip.equals(second.zip)).toBe(true);
+    expect(first.map.equals(second.map)).toBe(true);
     expect(first.output).toContain(`sha256 (hex)     ${first.info.sha256}`);
     expect(first.output).toContain(`sha256 (base64)  ${first.info.sha256Base64}`);
     expect(first.info.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -71,15 +83,36 @@ describe('scripts/build', () => {
     );
 
     expect(listing).toMatch(/index\.mjs\s+1980-01-01 00:00:00/);
-    expect(listing).toContain('index.mjs.map');
     expect(JSON.parse(answer)).toMatchObject({
       action: 'version',
       version: built.info.version,
       commit: built.info.commit,
     });
     expect(listing).toContain('THIRD-PARTY-NOTICES.txt');
-    // 589,650 bytes before the SNS client of the notice action and the new modules (+24 kB) and the
-    // license notices (+7 kB).
-    expect(built.zip.length).toBeLessThan(640 * 1024);
+    // 634,329 bytes with the source map inside, 355,101 without it.
+    expect(built.zip.length).toBeLessThanOrEqual(400_000);
+  });
+
+  it('writes the source map beside the zip, not in it, with its SHA-256, naming the sources from the repository', () => {
+    const built = buildInto('UTC');
+    const listing = execFileSync(
+      'python3',
+      ['-m', 'zipfile', '-l', join(dirs.at(-1) as string, 'function.zip')],
+      {
+        encoding: 'utf8',
+      },
+    );
+
+    expect(listing).not.toContain('.map');
+    expect(built.info.sourceMap).toEqual({
+      file: 'index.mjs.map',
+      bytes: built.map.length,
+      sha256: createHash('sha256').update(built.map).digest('hex'),
+      sha256Base64: createHash('sha256').update(built.map).digest('base64'),
+    });
+    expect(built.mapSha256).toBe(`${built.info.sourceMap.sha256}  index.mjs.map\n`);
+    const sources = (JSON.parse(built.map.toString('utf8')) as { sources: string[] }).sources;
+    expect(sources).toContain('function/src/index.ts');
+    expect(sources.filter((source) => source.startsWith('../'))).toEqual([]);
   });
 });

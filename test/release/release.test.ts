@@ -135,6 +135,65 @@ describe('scripts/release', () => {
     );
   });
 
+  it('uploads the source map beside the zip, before it, and checks it the same way', async () => {
+    const map = readFileSync(join(root, 'dist/index.mjs.map'));
+
+    const result = await runRelease(['--bucket', 'dba-releases', '--version', '1.0.0', '--skip-build']);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const mapLine = result.stdout.indexOf(
+      "Uploaded and checked (S3's SHA-256 checksum and size): s3://dba-releases/mysql-password-rotation/1.0.0/index.mjs.map",
+    );
+    const zipLine = result.stdout.indexOf('s3://dba-releases/mysql-password-rotation/1.0.0/function.zip');
+    expect(mapLine).toBeGreaterThanOrEqual(0);
+    expect(zipLine).toBeGreaterThan(mapLine);
+    expect(result.stdout).toContain(
+      'Source map (for stack traces, see docs/performance.md): s3://dba-releases/mysql-password-rotation/1.0.0/index.mjs.map',
+    );
+    const stored = await s3.send(
+      new GetObjectCommand({ Bucket: 'dba-releases', Key: 'mysql-password-rotation/1.0.0/index.mjs.map' }),
+    );
+    expect(Buffer.from(await (stored.Body?.transformToByteArray() ?? new Uint8Array())).equals(map)).toBe(
+      true,
+    );
+  });
+
+  it('refuses a version whose source map an interrupted release left behind, saying what to delete', async () => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'dba-releases',
+        Key: 'mysql-password-rotation/3.0.0/index.mjs.map',
+        Body: Buffer.from('{}'),
+      }),
+    );
+
+    const result = await runRelease(['--bucket', 'dba-releases', '--version', '3.0.0', '--skip-build']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'release failed: s3://dba-releases/mysql-password-rotation/3.0.0/index.mjs.map already exists although ' +
+        'mysql-password-rotation/3.0.0/function.zip does not: an earlier release of this version stopped half-way. ' +
+        'Delete that object and release again.',
+    );
+  });
+
+  it('refuses a dist/ whose build names no source map, saying to build again', async () => {
+    const dist = distCopy('old-build');
+    const info = JSON.parse(readFileSync(join(dist, 'build.json'), 'utf8')) as Record<string, unknown>;
+    delete info.sourceMap;
+    writeFileSync(join(dist, 'build.json'), JSON.stringify(info));
+
+    const result = await runRelease(['--bucket', 'dba-releases', '--version', '5.0.0-rc.2', '--skip-build'], {
+      DIST_DIR: dist,
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "names no source map: that build is older than the map's move out of the zip. Run scripts/build again",
+    );
+  });
+
   it('never overwrites a version that was already released', async () => {
     expect((await runRelease(['--bucket', 'dba-releases', '--version', '2.0.0', '--skip-build'])).code).toBe(
       0,
