@@ -260,7 +260,11 @@ async function createAccount(
   await session.administer(sql, [user, model.host, password], 'CREATE USER');
 }
 
-/** Sets an existing account's password: its hash on MariaDB when the plugin takes one. */
+/**
+ * Sets an existing account's password with ALTER USER, which needs CREATE USER only (SET PASSWORD
+ * FOR another user needs UPDATE on the mysql schema): its hash on MariaDB when the plugin takes
+ * one, the plaintext (a client-escaped placeholder) otherwise.
+ */
 async function setPassword(
   session: DbSession,
   user: string,
@@ -269,15 +273,15 @@ async function setPassword(
 ): Promise<void> {
   if (session.server.engine === 'mariadb' && NATIVE.has(account.plugin)) {
     await session.administer(
-      `SET PASSWORD FOR ${accountLiteral(user, account.host)} = ${sqlString(nativePasswordHash(password))}`,
+      `ALTER USER ${accountLiteral(user, account.host)} IDENTIFIED BY PASSWORD ${sqlString(nativePasswordHash(password))}`,
       undefined,
-      'SET PASSWORD',
+      'ALTER USER',
     );
     return;
   }
   const sql =
     session.server.engine === 'mariadb'
-      ? 'SET PASSWORD FOR ?@? = PASSWORD(?)'
+      ? `ALTER USER ?@? IDENTIFIED VIA ${pluginName(account)} USING PASSWORD(?)`
       : 'ALTER USER ?@? IDENTIFIED BY ?';
   await session.administer(sql, [user, account.host, password], 'the password change');
 }
