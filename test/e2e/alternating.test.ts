@@ -1,3 +1,5 @@
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, newPassword, RotationWorld } from '../../sandbox/rotationWorld.ts';
 
@@ -49,7 +51,6 @@ async function grantTo(app: App, sql: string, host = '%'): Promise<void> {
 }
 
 async function credentials(app: App, stage: 'AWSCURRENT' | 'AWSPREVIOUS') {
-  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const value = await world.secrets.send(
     new GetSecretValueCommand({ SecretId: app.secretId, VersionStage: stage }),
   );
@@ -195,6 +196,51 @@ describe('the alternating-users strategy through the built bundle', () => {
     expect(await works(app, 'AWSCURRENT')).toEqual([true, true, true]);
     expect(await app.hasPendingLabel()).toBe(false);
     expect(await app.leakedLogLines([adminPassword, wrong])).toEqual([]);
+  });
+
+  it("uses each instance's RDS-managed master secret as the administrator when ADMIN_SECRET_ID is unset", async () => {
+    const app = await newApp({ servers: [0, 1], env: { ADMIN_SECRET_ID: '' } });
+    const masters: { username: string; password: string }[] = [];
+    for (const id of app.instanceIds) {
+      await world.rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          ManageMasterUserPassword: true,
+          ApplyImmediately: true,
+        }),
+      );
+      const { DBInstances = [] } = await world.rds.send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }),
+      );
+      const value = await world.secrets.send(
+        new GetSecretValueCommand({ SecretId: DBInstances[0]?.MasterUserSecret?.SecretArn }),
+      );
+      masters.push(JSON.parse(value.SecretString ?? '{}'));
+    }
+    // moto gives every managed secret the same value; the servers get that user as their master.
+    for (const [index, master] of masters.entries()) {
+      await world.servers[index]?.adminQuery("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ? REQUIRE SSL", [
+        master.username,
+        master.password,
+      ]);
+      await world.servers[index]?.adminQuery("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [
+        master.username,
+      ]);
+    }
+
+    const run = await app.driver.rotate(app.secretId);
+
+    expect(run.error).toBeUndefined();
+    expect((await credentials(app, 'AWSCURRENT')).username).toBe(`${app.username}_clone`);
+    expect(await works(app, 'AWSCURRENT')).toEqual([true, true]);
+    expect(
+      app.logs.some((line) =>
+        line.includes(`the RDS-managed master secret of instance ${app.instanceIds[1]}`),
+      ),
+    ).toBe(true);
+    expect(await app.leakedLogLines([adminPassword, ...masters.map((master) => master.password)])).toEqual(
+      [],
+    );
   });
 
   it('rolls back when an instance is down: the other user back on its AWSPREVIOUS password, the current one untouched', async () => {
