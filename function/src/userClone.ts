@@ -138,6 +138,43 @@ export async function restoreOtherUser(
   return { outcome: changed ? 'changed' : 'unchanged' };
 }
 
+/**
+ * The administrator sets `user`'s password to `target` on every host it is defined for (reset and
+ * heal when an administrator is configured): no known password of the user is needed. An
+ * instance that already accepts the target is left alone; every change is checked with a new
+ * login as the user.
+ */
+export async function setUserPassword(
+  instance: DbInstance,
+  admin: Administrator,
+  plan: { user: string; target: Candidate; dryRun: boolean },
+  options: ConnectOptions,
+): Promise<{ outcome: 'unchanged' | 'changed' | 'would-change' }> {
+  if (await acceptsPassword(instance, plan.user, plan.target, options)) return { outcome: 'unchanged' };
+  let outcome: 'changed' | 'would-change' = 'changed';
+  await withAdministrator(instance, admin, options, async (session) => {
+    const accounts = await readAccounts(session, plan.user);
+    if (accounts.length === 0) {
+      throw new DatabaseError(
+        'fatal',
+        `user ${plan.user} is not defined on this instance; nothing was changed`,
+      );
+    }
+    if (plan.dryRun) {
+      outcome = 'would-change';
+      return;
+    }
+    for (const account of accounts) await setPassword(session, plan.user, account, plan.target.password);
+  });
+  if (outcome === 'changed' && !(await acceptsPassword(instance, plan.user, plan.target, options))) {
+    throw new DatabaseError(
+      'fatal',
+      `the administrator set the ${plan.target.label} password for user ${plan.user}, but a new login with it is refused`,
+    );
+  }
+  return { outcome };
+}
+
 /** Logs in as the administrator and refuses a read-only server; the session is always closed. */
 async function withAdministrator(
   instance: DbInstance,

@@ -1,6 +1,7 @@
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
 import { type App, newPassword, RotationWorld } from '../../sandbox/rotationWorld.ts';
 
 // The alternating-users strategy through the built dist/function.zip, against moto and three
@@ -13,6 +14,8 @@ const adminPassword = newPassword('Admin');
 const apps: App[] = [];
 
 beforeAll(async () => {
+  // Built here rather than in the first test, whose time it would otherwise count.
+  ensureBuiltZip();
   world = await RotationWorld.start(3);
   for (const server of world.servers) {
     await server.adminQuery('CREATE DATABASE shop');
@@ -128,6 +131,25 @@ describe('the alternating-users strategy through the built bundle', () => {
     expect(clone.some((line) => line.includes('INSERT') && line.includes('`shop`.*'))).toBe(true);
     expect(clone.some((line) => line.includes('tally'))).toBe(false);
     expect(clone.some((line) => line.includes('UPDATE (`note`)'))).toBe(true);
+
+    const verify = await app.invoke({ action: 'verify', user: 'default' });
+    expect(verify.result).toMatchObject({
+      ok: true,
+      message: '3 verified; user app1 (AWSPREVIOUS): 3 verified',
+      previousUser: { username: 'app1' },
+    });
+    // Someone changes the current user's password on one instance: reset mends it through the
+    // administrator, with no default provision password configured.
+    await world.servers[1]?.adminQuery("ALTER USER ?@'%' IDENTIFIED BY ?", [
+      'app1_clone',
+      newPassword('Lost'),
+    ]);
+    const reset = await app.invoke({ action: 'reset', user: 'default' });
+    expect(reset.result).toMatchObject({
+      ok: true,
+      message: '2 unchanged, 1 changed (through the administrator)',
+    });
+    expect(await works(app, 'AWSCURRENT')).toEqual([true, true, true]);
     await expectNoLeak(app);
   });
 
