@@ -3,33 +3,20 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
 import { type App, newPassword, RotationWorld } from '../../sandbox/rotationWorld.ts';
+import { ADMIN, addAdministrator } from '../alternatingWorld.ts';
 
 // The alternating-users strategy through the built dist/function.zip, against moto and three
-// MariaDB servers with TLS. The administrator has what an RDS master user has for this purpose:
-// CREATE USER, SELECT on the mysql schema, and the application's privileges WITH GRANT OPTION.
+// MariaDB servers with TLS, with an administrator on each (test/alternatingWorld.ts).
 let world: RotationWorld;
 let adminSecretArn: string;
-const ADMIN = 'rotadmin';
-const adminPassword = newPassword('Admin');
+let adminPassword: string;
 const apps: App[] = [];
 
 beforeAll(async () => {
   // Built here rather than in the first test, whose time it would otherwise count.
   ensureBuiltZip();
   world = await RotationWorld.start(3);
-  for (const server of world.servers) {
-    await server.adminQuery('CREATE DATABASE shop');
-    await server.adminQuery('CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT, total INT)');
-    await server.adminQuery('CREATE PROCEDURE shop.tally() SELECT COUNT(*) FROM shop.orders');
-    await server.adminQuery("CREATE USER ?@'%' IDENTIFIED BY ? REQUIRE SSL", [ADMIN, adminPassword]);
-    await server.adminQuery("GRANT CREATE USER ON *.* TO ?@'%'", [ADMIN]);
-    await server.adminQuery("GRANT SELECT ON mysql.* TO ?@'%'", [ADMIN]);
-    await server.adminQuery("GRANT ALL PRIVILEGES ON shop.* TO ?@'%' WITH GRANT OPTION", [ADMIN]);
-  }
-  adminSecretArn = await world.createSecret(
-    'rotation/admin',
-    JSON.stringify({ username: ADMIN, password: adminPassword }),
-  );
+  ({ arn: adminSecretArn, password: adminPassword } = await addAdministrator(world));
 });
 
 afterAll(async () => {
