@@ -1,3 +1,4 @@
+import type { MariaDbServer } from '../sandbox/mariadbServer.ts';
 import { newPassword, type RotationWorld } from '../sandbox/rotationWorld.ts';
 
 export const ADMIN = 'rotadmin';
@@ -5,11 +6,16 @@ export const ADMIN = 'rotadmin';
 /**
  * Gives every server of `world` an administrator with what an RDS master user has for the
  * alternating-users strategy (CREATE USER, SELECT on the mysql schema, the application's
- * privileges WITH GRANT OPTION) and a schema `shop` to grant on; returns its secret.
+ * privileges WITH GRANT OPTION) and a schema `shop` to grant on; returns its secret. Only the
+ * `written` servers are set up: replicas receive it all by replication.
  */
-export async function addAdministrator(world: RotationWorld): Promise<{ arn: string; password: string }> {
+export async function addAdministrator(
+  world: RotationWorld,
+  written: number[] = world.servers.map((_, index) => index),
+): Promise<{ arn: string; password: string }> {
   const password = newPassword('Admin');
-  for (const server of world.servers) {
+  // Replicas get all of it from their source.
+  for (const server of written.map((index) => world.servers[index] as MariaDbServer)) {
     await server.adminQuery('CREATE DATABASE shop');
     await server.adminQuery('CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT, total INT)');
     await server.adminQuery('CREATE PROCEDURE shop.tally() SELECT COUNT(*) FROM shop.orders');

@@ -8,7 +8,7 @@ import { rotateTimed } from '../../sandbox/timedRotation.ts';
 import { addAdministrator } from '../alternatingWorld.ts';
 
 // Two applications in processes of their own under load while the built bundle rotates an
-// alternating-users secret on three MariaDB servers with TLS: plain mysql2 that reads AWSCURRENT
+// alternating-users secret on three MariaDB servers with TLS (two primaries, one read replica): plain mysql2 that reads AWSCURRENT
 // again after a refused login (the "reread" variant), and the client of client/, which must follow
 // the user name as it alternates. Three rotations: from the second on, the user the applications
 // started with gets a new password, so a stale login is refused and must be read again.
@@ -19,11 +19,16 @@ let world: RotationWorld;
 let app: App;
 let adminPassword: string;
 
+// Server 1 is a read replica of server 0: the other user and its password reach it by replication.
 beforeAll(async () => {
-  world = await RotationWorld.start(3);
-  const admin = await addAdministrator(world);
+  world = await RotationWorld.start(3, (index) =>
+    index < 2 ? { replication: { serverId: index + 1, readOnly: index === 1 } } : {},
+  );
+  await world.replicate(1, 0);
+  const admin = await addAdministrator(world, [0, 2]);
   adminPassword = admin.password;
   app = await world.createApp({
+    fleet: { primaries: [0, 2], replicas: [{ server: 1, source: 0 }] },
     env: { LOG_LEVEL: 'INFO', ROTATION_STRATEGY: 'alternating-users', ADMIN_SECRET_ID: admin.arn },
   });
 });
@@ -57,6 +62,14 @@ describe('applications under load through alternating-users rotations of the bui
       for (let r = 1; r <= ROTATIONS; r++) {
         const { run, window } = await rotateTimed(driver, app.secretId);
         expect(run.ok, run.error).toBe(true);
+        const setSecret = run.runs.find((r) => r.step === 'setSecret')?.invocation.result as {
+          instances: { outcome: string }[];
+        };
+        expect(setSecret.instances.map((instance) => instance.outcome)).toEqual([
+          'changed',
+          'replicated',
+          'changed',
+        ]);
         windows.push(window as Period);
         users.push(await currentUser());
       }
