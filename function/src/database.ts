@@ -183,6 +183,26 @@ export class DbSession {
     return 'plaintext';
   }
 
+  /**
+   * An administrator's statement (alternating-users): values go in as client-escaped
+   * placeholders, after the session's sql_mode is made safe for them. A failure keeps only the
+   * server's code and errno: a statement about another user may carry its password or hash, and
+   * the server's text may quote it.
+   */
+  async administer(
+    sql: string,
+    values: unknown[] | undefined,
+    what: string,
+  ): Promise<Record<string, unknown>[]> {
+    await this.makeLiteralsSafe();
+    try {
+      const [rows] = await this.connection.query({ sql, values, timeout: this.queryTimeoutMs });
+      return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+    } catch (error) {
+      throw classifyPasswordStatementError(error, what);
+    }
+  }
+
   async close(): Promise<void> {
     try {
       await this.connection.end();
@@ -196,6 +216,8 @@ export class DbSession {
   private async makeLiteralsSafe(): Promise<void> {
     const safe = literalSafeSqlMode(this.server.sqlMode);
     if (safe === undefined) return;
+    // Once per session: the mode stays changed.
+    this.server.sqlMode = safe;
     logger.debug('removing NO_BACKSLASH_ESCAPES from the session sql_mode', { instance: this.instance.id });
     try {
       await this.query('SET SESSION sql_mode = ?', [safe]);

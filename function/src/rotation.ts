@@ -5,6 +5,7 @@ import { type Deadline, type InstanceReport, instanceWork } from './instances.ts
 import { logger } from './logger.ts';
 import type { RotationStep } from './protocol.ts';
 import { CURRENT, PENDING, type SecretDescription, type SecretStaging } from './staging.ts';
+import { finishAlternatingSecret, setAlternatingSecret, testAlternatingSecret } from './steps/alternating.ts';
 import { removePending, type StepContext, type StepOutcome } from './steps/context.ts';
 import { createSecret } from './steps/createSecret.ts';
 import { finishSecret } from './steps/finishSecret.ts';
@@ -83,6 +84,18 @@ async function runStep(
   rotationToken: string | undefined,
 ): Promise<StepOutcome> {
   try {
+    if (ctx.secret.strategy === 'alternating-users') {
+      switch (step) {
+        case 'createSecret':
+          return await createSecret(ctx, rotationToken);
+        case 'setSecret':
+          return await setAlternatingSecret(ctx);
+        case 'testSecret':
+          return await testAlternatingSecret(ctx);
+        case 'finishSecret':
+          return await finishAlternatingSecret(ctx, description);
+      }
+    }
     switch (step) {
       case 'createSecret':
         return await createSecret(ctx, rotationToken);

@@ -41,6 +41,11 @@ export interface WorkAnswer {
   instances: InstanceReport[];
   notIncluded: NotIncluded[];
   ms: number;
+  /**
+   * verify under alternating-users: the logins as the user AWSPREVIOUS names (the application may
+   * still use it until the next rotation). Reported only: `ok` depends on the current user alone.
+   */
+  previousUser?: { username: string; message: string; instances: InstanceReport[] };
 }
 
 export interface HealAnswer extends WorkAnswer {

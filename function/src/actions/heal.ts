@@ -6,6 +6,7 @@ import { bringToPassword, type PasswordPlan } from '../passwordSetter.ts';
 import { provisionCandidate } from '../provision.ts';
 import { PENDING, PREVIOUS, type SecretStaging } from '../staging.ts';
 import { errorMessage } from '../text.ts';
+import { actionAdministrators, setByAdministrator } from './administered.ts';
 import type { HealAnswer, PendingState } from './answers.ts';
 import type { ActionContext } from './environment.ts';
 import { readAbandoned } from './passwords.ts';
@@ -62,11 +63,14 @@ export async function heal(request: ActionRequest, ctx: ActionContext): Promise<
     dryRun: request.dryRun,
   };
   const writes = { username, target: current, before: [...candidates, ...abandoned] };
+  const admins = actionAdministrators(request, ctx);
+  const byAdministrator =
+    admins && setByAdministrator(ctx, admins, { username, target: current, dryRun: request.dryRun });
   const reports = await writeOnTargets(ctx, request, targets, writes, async (instance) => {
     try {
       return await bringToPassword(instance, plan, ctx.work.connect);
     } catch (error) {
-      if (!(error instanceof DatabaseError && error.kind === 'auth') || abandoned.length === 0) throw error;
+      if (!(error instanceof DatabaseError && error.kind === 'auth')) throw error;
       // Only an instance that refuses every labelled password pays these extra logins.
       for (const candidate of abandoned) {
         try {
@@ -79,6 +83,9 @@ export async function heal(request: ActionRequest, ctx: ActionContext): Promise<
           if (!(inner instanceof DatabaseError && inner.kind === 'auth')) throw inner;
         }
       }
+      // The last way in: the administrator sets AWSCURRENT without knowing the user's password.
+      if (byAdministrator !== undefined) return byAdministrator(instance);
+      if (abandoned.length === 0) throw error;
       throw new DatabaseError(
         'auth',
         `${error.message}, nor the password of ${abandoned.length} rolled-back rotation version(s)`,

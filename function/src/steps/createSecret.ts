@@ -1,6 +1,7 @@
 import { logger, registerSensitive } from '../logger.ts';
 import { generatePassword } from '../password.ts';
 import { type Credentials, PENDING } from '../staging.ts';
+import { checkUserNames, otherUser } from '../userNames.ts';
 import type { StepContext, StepOutcome } from './context.ts';
 
 /**
@@ -17,7 +18,11 @@ export async function createSecret(ctx: StepContext, rotationToken?: string): Pr
   }
   const password = generatePassword(ctx.secret.passwordLength, ctx.secret.passwordExcludeChars);
   registerSensitive(password);
-  const pending: Credentials = { ...current.credentials, password };
+  const pending: Credentials = {
+    ...current.credentials,
+    username: nextUsername(ctx, current.credentials.username),
+    password,
+  };
   await ctx.staging.putPending(ctx.token, pending, rotationToken);
   logger.info('new pending password stored', { username: pending.username });
   return {
@@ -25,4 +30,15 @@ export async function createSecret(ctx: StepContext, rotationToken?: string): Pr
     message: 'a new password was generated and stored as AWSPENDING',
     instances: [],
   };
+}
+
+/**
+ * Single-user keeps the user; alternating-users names the other user of the pair, whose name
+ * must fit every engine the configuration may meet (setSecret checks each server's own again).
+ */
+function nextUsername(ctx: StepContext, current: string): string {
+  if (ctx.secret.strategy !== 'alternating-users') return current;
+  const suffix = ctx.config.alternatingUserSuffix;
+  checkUserNames(current, suffix, ctx.config.engines);
+  return otherUser(current, suffix);
 }

@@ -37,7 +37,7 @@ export async function setSecret(ctx: StepContext): Promise<StepOutcome> {
  * rotation can start. An AWS API error (throttling, 5xx) keeps it: an earlier attempt of this
  * rotation may have moved instances to the pending password, and Secrets Manager retries.
  */
-async function discoverOrAbandon(ctx: StepContext): Promise<FleetMember[]> {
+export async function discoverOrAbandon(ctx: StepContext): Promise<FleetMember[]> {
   try {
     const members = await discoverFleet(ctx.config, ctx.rds, { requireReplicating: true });
     logger.info('instances discovered', {
