@@ -14,8 +14,8 @@ export interface RotationSeries {
 /**
  * The memory part (whole rotations of `rssSizes` instances at `rssParallel`, and of none, for the
  * CPU that does not depend on N) and, with `--fleet N`, the fleet part: N instances at each of
- * `fleetParallels`. Each app first goes through one untimed rotation, so that it has an
- * AWSPREVIOUS version as in steady-state operation.
+ * `fleetParallels`. Outside the smoke run, each app first goes through one untimed rotation, so
+ * that it has an AWSPREVIOUS version as in steady-state operation.
  */
 export async function measureWholeRotations(
   plan: BenchPlan,
@@ -31,8 +31,10 @@ export async function measureWholeRotations(
   };
   const rotate = async (app: App, part: RotationSeries['part'], parallels: number[], repetitions: number) => {
     const n = app.instanceIds.length;
-    progress(`whole rotation of ${n} instances through the bundle, warm-up`);
-    await measureBundleRotation(app, world, Math.max(...parallels));
+    if (!plan.smoke) {
+      progress(`whole rotation of ${n} instances through the bundle, warm-up`);
+      await measureBundleRotation(app, world, Math.max(...parallels));
+    }
     for (const parallel of parallels) {
       const runs: WholeRotation[] = [];
       for (let rep = 1; rep <= repetitions; rep++) {
@@ -42,8 +44,9 @@ export async function measureWholeRotations(
       series.push({ instances: n, parallel, part, runs });
     }
   };
-  for (const n of [0, ...plan.rssSizes])
-    await rotate(await appOf(n), 'memory', [plan.rssParallel], plan.rssRepetitions);
+  // The smoke run skips the warm-ups and the run with no instance: it proves the path, in seconds.
+  const sizes = plan.smoke ? plan.rssSizes : [0, ...plan.rssSizes];
+  for (const n of sizes) await rotate(await appOf(n), 'memory', [plan.rssParallel], plan.rssRepetitions);
   if (plan.fleet !== null) {
     progress(`fleet of ${plan.fleet} instances`);
     await rotate(await appOf(plan.fleet), 'fleet', plan.fleetParallels, plan.fleetRepetitions);
