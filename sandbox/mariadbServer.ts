@@ -386,7 +386,7 @@ export interface MariaDbFleet {
   stopAll(): Promise<void>;
 }
 
-const START_BATCH = 32;
+const START_BATCH = 16;
 
 /** Starts `n` servers in parallel batches; options may depend on the index (e.g. a certificate each). */
 export async function startMariaDbFleet(
