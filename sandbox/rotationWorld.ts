@@ -79,7 +79,7 @@ export class RotationWorld {
     const unregisterCleanup = registerExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const ca = createTestCa(dir);
     const otherCa = createTestCa(dir, 'Unrelated CA');
-    const [moto, fleet] = await Promise.all([
+    const [moto, fleet] = await Promise.allSettled([
       // Should this process die without stopping the world, moto's watchdog removes the keys.
       startMoto({ maxLifetimeMs: LIFETIME_MS, cleanupPath: dir }),
       startMariaDbFleet(servers, (index) => ({
@@ -88,7 +88,17 @@ export class RotationWorld {
         ...serverOptions(index, ca),
       })),
     ]);
-    return new RotationWorld(moto, fleet, ca, otherCa, dir, unregisterCleanup);
+    if (moto.status === 'rejected' || fleet.status === 'rejected') {
+      // A running moto would keep this process alive for its whole lifetime after the failure.
+      await Promise.allSettled([
+        moto.status === 'fulfilled' ? moto.value.stop() : undefined,
+        fleet.status === 'fulfilled' ? fleet.value.stopAll() : undefined,
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+      unregisterCleanup();
+      throw moto.status === 'rejected' ? moto.reason : (fleet as PromiseRejectedResult).reason;
+    }
+    return new RotationWorld(moto.value, fleet.value, ca, otherCa, dir, unregisterCleanup);
   }
 
   get servers(): MariaDbServer[] {
