@@ -73,6 +73,8 @@ export class RotationWorld {
   static async start(
     servers: number,
     serverOptions: (index: number, ca: TestCa) => MariaDbServerOptions = () => ({}),
+    /** How long moto and the servers may live at most (default 30 minutes). */
+    lifetimeMs = LIFETIME_MS,
   ): Promise<RotationWorld> {
     installLoopbackDns();
     const dir = mkdtempSync(join(tmpdir(), 'rotation-world-'));
@@ -81,10 +83,10 @@ export class RotationWorld {
     const otherCa = createTestCa(dir, 'Unrelated CA');
     const [moto, fleet] = await Promise.allSettled([
       // Should this process die without stopping the world, moto's watchdog removes the keys.
-      startMoto({ maxLifetimeMs: LIFETIME_MS, cleanupPath: dir }),
+      startMoto({ maxLifetimeMs: lifetimeMs, cleanupPath: dir }),
       startMariaDbFleet(servers, (index) => ({
         tls: ca.issueServerCert(`server-${index}`, [RDS_WILDCARD, 'localhost'], ['127.0.0.1']),
-        maxLifetimeMs: LIFETIME_MS,
+        maxLifetimeMs: lifetimeMs,
         ...serverOptions(index, ca),
       })),
     ]);
