@@ -18,6 +18,7 @@ import { judge } from './targets.ts';
 import { measureWholeRotations } from './wholeRotations.ts';
 
 const SERVER_START_TIMEOUT_MS = 90_000;
+const WORLD_LIFETIME_MS = 3 * 60 * 60_000;
 
 /** Every measurement of the plan against one sandbox; prints the table and saves the JSON. */
 export async function runBench(plan: BenchPlan): Promise<void> {
@@ -31,7 +32,12 @@ export async function runBench(plan: BenchPlan): Promise<void> {
   progress(`starting moto and ${servers} MariaDB servers`);
   const serversStarted = performance.now();
   // A hundred servers starting on a loaded machine take longer than a test's few.
-  const world = await RotationWorld.start(servers, () => ({ startTimeoutMs: SERVER_START_TIMEOUT_MS }));
+  // A full run with --fleet 128 on a loaded machine outlasts the sandbox's default 30 minutes.
+  const world = await RotationWorld.start(
+    servers,
+    () => ({ startTimeoutMs: SERVER_START_TIMEOUT_MS }),
+    WORLD_LIFETIME_MS,
+  );
   const startSeconds = (performance.now() - serversStarted) / 1000;
   progress(`${servers} MariaDB servers started in ${startSeconds.toFixed(1)} s`);
   const fn = new InProcessFunction(world.moto.endpoint);
