@@ -73,22 +73,34 @@ export class RotationWorld {
   static async start(
     servers: number,
     serverOptions: (index: number, ca: TestCa) => MariaDbServerOptions = () => ({}),
+    /** How long moto and the servers may live at most (default 30 minutes). */
+    lifetimeMs = LIFETIME_MS,
   ): Promise<RotationWorld> {
     installLoopbackDns();
     const dir = mkdtempSync(join(tmpdir(), 'rotation-world-'));
     const unregisterCleanup = registerExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const ca = createTestCa(dir);
     const otherCa = createTestCa(dir, 'Unrelated CA');
-    const [moto, fleet] = await Promise.all([
+    const [moto, fleet] = await Promise.allSettled([
       // Should this process die without stopping the world, moto's watchdog removes the keys.
-      startMoto({ maxLifetimeMs: LIFETIME_MS, cleanupPath: dir }),
+      startMoto({ maxLifetimeMs: lifetimeMs, cleanupPath: dir }),
       startMariaDbFleet(servers, (index) => ({
         tls: ca.issueServerCert(`server-${index}`, [RDS_WILDCARD, 'localhost'], ['127.0.0.1']),
-        maxLifetimeMs: LIFETIME_MS,
+        maxLifetimeMs: lifetimeMs,
         ...serverOptions(index, ca),
       })),
     ]);
-    return new RotationWorld(moto, fleet, ca, otherCa, dir, unregisterCleanup);
+    if (moto.status === 'rejected' || fleet.status === 'rejected') {
+      // A running moto would keep this process alive for its whole lifetime after the failure.
+      await Promise.allSettled([
+        moto.status === 'fulfilled' ? moto.value.stop() : undefined,
+        fleet.status === 'fulfilled' ? fleet.value.stopAll() : undefined,
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+      unregisterCleanup();
+      throw moto.status === 'rejected' ? moto.reason : (fleet as PromiseRejectedResult).reason;
+    }
+    return new RotationWorld(moto.value, fleet.value, ca, otherCa, dir, unregisterCleanup);
   }
 
   get servers(): MariaDbServer[] {

@@ -3,6 +3,7 @@ import { type ApplicationLoadMeasurement, summarizeApplicationLoad } from './app
 import type { BenchPlan } from './plan.ts';
 import type { SizeSamples } from './setSecret.ts';
 import type { LatencySamples } from './simulatedLatency.ts';
+import type { RotationSeries } from './wholeRotations.ts';
 
 export function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -12,6 +13,12 @@ export function median(samples: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** The nearest-rank percentile `p` (0 to 100) of `samples`. */
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
 export function round(value: number, digits = 1): number {
   return Number(value.toFixed(digits));
 }
@@ -19,13 +26,13 @@ export function round(value: number, digits = 1): number {
 /** Every sample of one run, as the measurements return them. */
 export interface Measurements {
   fixed: number[];
+  fixedCpu: number[];
   sizes: Map<number, SizeSamples>;
   exposure: number[];
   coldStart: { bare: number[]; imported: number[] };
   rdsCaContext: number[];
-  /** Per repetition: step name -> that step's peak RSS in MiB. */
-  rssSteps: Record<string, number>[];
-  latency: LatencySamples & { queryRoundTrip: { direct: number; proxied: number } };
+  wholeRotations: RotationSeries[];
+  latency: LatencySamples;
   zipBytes: number;
   applicationLoad: ApplicationLoadMeasurement;
 }
@@ -36,6 +43,7 @@ export type SetSecretResult = Results['setSecret'][number];
 /** Medians and the numbers derived from them, as saved in the JSON. */
 export function summarize(plan: BenchPlan, m: Measurements) {
   const fixedMs = median(m.fixed);
+  const fixedCpuMs = median(m.fixedCpu);
   const setSecret = plan.sizes.map((n) => {
     const samples = m.sizes.get(n) as SizeSamples;
     const parallel1Ms = median(samples.parallel1);
@@ -44,6 +52,7 @@ export function summarize(plan: BenchPlan, m: Measurements) {
     const perInstanceMs = parallel1Ms / n;
     const adjustedPerInstanceMs = (parallel1Ms - fixedMs) / n;
     const floorPerInstanceMs = floorMs / n;
+    const floorCpuPerInstanceMs = median(samples.floorCpu) / n;
     const cpu = {
       function: median(samples.cpu1.map((c) => c.function)),
       servers: median(samples.cpu1.map((c) => c.servers)),
@@ -63,37 +72,21 @@ export function summarize(plan: BenchPlan, m: Measurements) {
       loginsPerInstance: round(samples.logins / samples.instanceRuns, 2),
       refusedLoginsPerInstance: round(samples.refused / samples.instanceRuns, 2),
       cpuParallel1Ms: { function: round(cpu.function), servers: round(cpu.servers), aws: round(cpu.aws) },
-      floorFunctionCpuPerInstanceMs: round(median(samples.floorCpu) / n, 2),
+      floorFunctionCpuPerInstanceMs: round(floorCpuPerInstanceMs, 2),
+      // The function's own CPU per instance, less that of a run with no instance.
+      functionCpuPerInstanceMs: round((cpu.function - fixedCpuMs) / n, 2),
+      cpuRatio: round((cpu.function - fixedCpuMs) / n / floorCpuPerInstanceMs, 2),
       // Parallelism cannot beat the CPU the work needs: the function's own (one JavaScript thread)
       // and that of everything on this machine spread over its cores.
       speedupLimitOneThread: round(parallel1Ms / cpu.function, 2),
       speedupLimitCores: round((parallel1Ms * cpus().length) / (cpu.function + cpu.servers + cpu.aws), 2),
     };
   });
-  const steps = Object.keys(m.rssSteps[0] ?? {});
-  const latencyParallel1Ms = median(m.latency.parallel1);
-  const latencyParallel10Ms = median(m.latency.parallel10);
-  const loopbackSameN = setSecret.find((row) => row.instances === plan.latencyInstances);
+  const rotations = m.wholeRotations.map(summarizeSeries);
   return {
     setSecret,
-    simulatedLatency: {
-      instances: plan.latencyInstances,
-      delayMsPerChunkEachWay: plan.latencyMsPerChunk,
-      parallel1Ms: round(latencyParallel1Ms),
-      parallel10Ms: round(latencyParallel10Ms),
-      speedup: round(latencyParallel1Ms / latencyParallel10Ms, 2),
-      // How much waiting the proxies added to each instance, one after the other.
-      addedPerInstanceParallel1Ms:
-        loopbackSameN === undefined
-          ? null
-          : round((latencyParallel1Ms - loopbackSameN.parallel1Ms) / plan.latencyInstances, 1),
-      queryRoundTripMs: {
-        direct: round(m.latency.queryRoundTrip.direct, 2),
-        proxied: round(m.latency.queryRoundTrip.proxied, 2),
-      },
-      loginsPerInstance: round(m.latency.logins / m.latency.instanceRuns, 2),
-      refusedLoginsPerInstance: round(m.latency.refused / m.latency.instanceRuns, 2),
-    },
+    fixedCpuMs: round(fixedCpuMs),
+    simulatedLatency: summarizeLatency(plan, m.latency, setSecret),
     fixedAwsMs: round(fixedMs),
     exposureWindow: { instances: plan.exposureInstances, parallel: 10, ms: round(median(m.exposure)) },
     coldStart: {
@@ -104,14 +97,102 @@ export function summarize(plan: BenchPlan, m: Measurements) {
     },
     rdsCaContextCpuMs: round(median(m.rdsCaContext), 2),
     zip: { bytes: m.zipBytes, kB: round(m.zipBytes / 1000) },
-    peakRss: {
-      instances: plan.rssInstances,
-      parallel: plan.rssParallel,
-      maxRssMiB: round(median(m.rssSteps.map((run) => Math.max(...Object.values(run))))),
-      perStepMiB: Object.fromEntries(
-        steps.map((step) => [step, round(median(m.rssSteps.map((run) => run[step] ?? 0)))]),
-      ),
-    },
+    wholeRotations: rotations,
+    peakRss: summarizePeakRss(plan, rotations),
     applicationLoad: summarizeApplicationLoad(plan, m.applicationLoad),
+  };
+}
+
+type Row = { instances: number; parallel1Ms: number };
+
+function summarizeLatency(plan: BenchPlan, l: LatencySamples, loopback: Row[]) {
+  const single = median(l.single);
+  const parallel1 = median(l.parallel1);
+  const parallelAll = median(l.parallelAll);
+  const loopbackSameN = loopback.find((row) => row.instances === plan.latencyInstances);
+  const spread = (samples: number[]) => ({
+    median: round(median(samples), 2),
+    p95: round(percentile(samples, 95), 2),
+  });
+  return {
+    instances: plan.latencyInstances,
+    delayMsPerChunkEachWay: plan.latencyMsPerChunk,
+    proxiesPerProcess: plan.latencyProxiesPerProcess,
+    proxyProcesses: l.proxyProcesses,
+    pingMs: { samples: l.ping.direct.length, direct: spread(l.ping.direct), proxied: spread(l.ping.proxied) },
+    queryRoundTripMs: {
+      direct: round(l.queryRoundTrip.direct, 2),
+      proxied: round(l.queryRoundTrip.proxied, 2),
+    },
+    singleMs: round(single),
+    parallel1Ms: round(parallel1),
+    parallel10Ms: round(median(l.parallel10)),
+    parallelAllMs: round(parallelAll),
+    /** setSecret of all instances at once against one instance: what parallelism hides. */
+    parallelRatio: round(parallelAll / single, 2),
+    // How much waiting the proxies added to each instance, one after the other.
+    addedPerInstanceParallel1Ms:
+      loopbackSameN === undefined
+        ? null
+        : round((parallel1 - loopbackSameN.parallel1Ms) / plan.latencyInstances, 1),
+    loginsPerInstance: round(l.logins / l.instanceRuns, 2),
+    refusedLoginsPerInstance: round(l.refused / l.instanceRuns, 2),
+  };
+}
+
+/** Medians over the runs: wall time, CPU of every step's process, the largest peak RSS of a step. */
+function summarizeSeries(series: RotationSeries) {
+  const steps = Object.keys(series.runs[0]?.steps ?? {});
+  const stepMedian = (step: string, key: 'rssMiB' | 'cpuMs') =>
+    round(median(series.runs.map((run) => run.steps[step]?.[key] ?? 0)));
+  return {
+    instances: series.instances,
+    parallel: series.parallel,
+    part: series.part,
+    runs: series.runs.length,
+    wallMs: round(median(series.runs.map((run) => run.wallMs))),
+    cpuMs: round(
+      median(series.runs.map((run) => Object.values(run.steps).reduce((sum, s) => sum + s.cpuMs, 0))),
+    ),
+    peakRssMiB: round(
+      median(series.runs.map((run) => Math.max(...Object.values(run.steps).map((s) => s.rssMiB)))),
+    ),
+    perStep: Object.fromEntries(
+      steps.map((step) => [step, { rssMiB: stepMedian(step, 'rssMiB'), cpuMs: stepMedian(step, 'cpuMs') }]),
+    ),
+  };
+}
+
+type RotationSummary = ReturnType<typeof summarizeSeries>;
+
+/**
+ * Peak RSS of whole rotations at the plan's parallelism: the smallest and largest memory-part
+ * sizes, their ratio, and the fleet's; and the bundle's setSecret CPU per instance, fresh
+ * processes, less a rotation with no instance.
+ */
+function summarizePeakRss(plan: BenchPlan, rotations: RotationSummary[]) {
+  const at = (instances: number | undefined, part: RotationSummary['part']) =>
+    rotations.find((r) => r.instances === instances && r.parallel === plan.rssParallel && r.part === part) ??
+    null;
+  const small = at(plan.rssSizes[0], 'memory');
+  const large = at(plan.rssSizes.at(-1), 'memory');
+  const none = at(0, 'memory');
+  const fleet = plan.fleet === null ? null : at(plan.fleet, 'fleet');
+  const view = (r: RotationSummary | null) =>
+    r === null ? null : { instances: r.instances, MiB: r.peakRssMiB };
+  const setSecretCpu = (r: RotationSummary | null) => r?.perStep.setSecret?.cpuMs ?? 0;
+  return {
+    parallel: plan.rssParallel,
+    small: view(small),
+    large: view(large),
+    growth:
+      small === null || large === null || small === large
+        ? null
+        : round(large.peakRssMiB / small.peakRssMiB, 2),
+    fleet: view(fleet),
+    bundleSetSecretCpuPerInstanceMs:
+      large === null || none === null
+        ? null
+        : round((setSecretCpu(large) - setSecretCpu(none)) / large.instances, 2),
   };
 }

@@ -44,7 +44,7 @@ const scripts: { script: string; usage: string; badValue: string[]; wrong: strin
   },
   {
     script: 'bench',
-    usage: 'Usage: scripts/bench [--smoke] [--repetitions R] [--out FILE]',
+    usage: 'Usage: scripts/bench [--smoke] [--fleet N] [--repetitions R] [--out FILE]',
     badValue: ['--smoke', '--repetitions', 'many'],
     wrong: 'scripts/bench: --repetitions must be a whole number from 1 to 100, got "many"',
   },
