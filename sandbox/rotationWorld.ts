@@ -21,13 +21,9 @@ import {
 import { type FleetLayout, fleetServers, registerFleet } from './fleetLayout.ts';
 import { type KeptSandbox, keepRunning } from './keptSandbox.ts';
 import { installLoopbackDns } from './loopbackDns.ts';
+import { type MariaDbFleet, startMariaDbFleet } from './mariadbFleet.ts';
 import { startReplication } from './mariadbReplication.ts';
-import {
-  type MariaDbFleet,
-  type MariaDbServer,
-  type MariaDbServerOptions,
-  startMariaDbFleet,
-} from './mariadbServer.ts';
+import type { MariaDbServer, MariaDbServerOptions } from './mariadbServer.ts';
 import {
   AWS_TEST_CREDENTIALS,
   awsEnv,

@@ -8,7 +8,8 @@ import { DescribeDBInstancesCommand, RDSClient, StopDBInstanceCommand } from '@a
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installLoopbackDns, LOOPBACK_DNS_PRELOAD } from '../../sandbox/loopbackDns.ts';
-import { type MariaDbFleet, MariaDbServer, startMariaDbFleet } from '../../sandbox/mariadbServer.ts';
+import { type MariaDbFleet, startMariaDbFleet } from '../../sandbox/mariadbFleet.ts';
+import { MariaDbServer } from '../../sandbox/mariadbServer.ts';
 import {
   AWS_TEST_CREDENTIALS,
   createRdsInstance,
