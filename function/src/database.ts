@@ -93,6 +93,9 @@ const LOGIN_QUERY =
 
 /** An open, TLS-verified session as one user. */
 export class DbSession {
+  /** Whether the session's sql_mode is already safe for client-escaped literals. */
+  private literalsSafe = false;
+
   private constructor(
     private readonly connection: Connection,
     readonly instance: DbInstance,
@@ -214,16 +217,18 @@ export class DbSession {
 
   /** Takes NO_BACKSLASH_ESCAPES out of this session's sql_mode when it is there (one more round trip). */
   private async makeLiteralsSafe(): Promise<void> {
+    // Once per session: the mode stays changed. `server.sqlMode` keeps what the login found.
+    if (this.literalsSafe) return;
     const safe = literalSafeSqlMode(this.server.sqlMode);
-    if (safe === undefined) return;
-    // Once per session: the mode stays changed.
-    this.server.sqlMode = safe;
-    logger.debug('removing NO_BACKSLASH_ESCAPES from the session sql_mode', { instance: this.instance.id });
-    try {
-      await this.query('SET SESSION sql_mode = ?', [safe]);
-    } catch (error) {
-      throw classifyDatabaseError(error);
+    if (safe !== undefined) {
+      logger.debug('removing NO_BACKSLASH_ESCAPES from the session sql_mode', { instance: this.instance.id });
+      try {
+        await this.query('SET SESSION sql_mode = ?', [safe]);
+      } catch (error) {
+        throw classifyDatabaseError(error);
+      }
     }
+    this.literalsSafe = true;
   }
 
   private async query(sql: string, values?: unknown[]): Promise<void> {
