@@ -43,14 +43,7 @@ export async function refuseReleased(s3: S3Client, target: ReleaseTarget): Promi
 export async function upload(s3: S3Client, zip: Buffer, sha256Base64: string, target: ReleaseTarget) {
   const key = releaseKey(target);
   await refuseReleased(s3, target);
-  const put = await putOnce(s3, target.bucket, key, zip, sha256Base64, 'application/zip');
-  const result: Release = {
-    s3_bucket: target.bucket,
-    s3_key: key,
-    s3_object_version: put.VersionId,
-    source_code_hash: sha256Base64,
-  };
-  return result;
+  return putOnce(s3, target.bucket, key, zip, sha256Base64, 'application/zip');
 }
 
 /** The key of the source map: beside the zip, named as the bundle's sourceMappingURL names it. */
@@ -75,14 +68,7 @@ export async function uploadSourceMap(
         'release of this version stopped half-way. Delete that object and release again.',
     );
   }
-  const put = await putOnce(s3, target.bucket, key, map, sha256Base64, 'application/json');
-  const result: Release = {
-    s3_bucket: target.bucket,
-    s3_key: key,
-    s3_object_version: put.VersionId,
-    source_code_hash: sha256Base64,
-  };
-  return result;
+  return putOnce(s3, target.bucket, key, map, sha256Base64, 'application/json');
 }
 
 async function putOnce(
@@ -92,9 +78,9 @@ async function putOnce(
   body: Buffer,
   sha256Base64: string,
   contentType: string,
-) {
+): Promise<Release> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-  return s3.send(
+  const put = await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
@@ -107,6 +93,7 @@ async function putOnce(
       IfNoneMatch: '*',
     }),
   );
+  return { s3_bucket: bucket, s3_key: key, s3_object_version: put.VersionId, source_code_hash: sha256Base64 };
 }
 
 async function exists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
