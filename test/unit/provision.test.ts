@@ -4,7 +4,8 @@ import { ConfigError } from '../../function/src/errors.ts';
 import { redactText } from '../../function/src/logger.ts';
 import { provisionCandidate, requireProvision } from '../../function/src/provision.ts';
 import { SecretStaging } from '../../function/src/staging.ts';
-import { mockSecretsManager, secretsClient, testSecret } from './helpers.ts';
+import { provisionPassword } from '../../function/src/steps/known.ts';
+import { mockSecretsManager, secretsClient, testConfig, testSecret } from './helpers.ts';
 
 // What the default provision password (DPP) comes from. A secret that lacks the user's key or is
 // not JSON is tested end to end against moto (test/e2e/severalSecrets.test.ts); AccessDenied,
@@ -98,5 +99,27 @@ describe('requireProvision', () => {
     // assess
     await expect(read).rejects.toThrow('PROVISION_SECRET_ARN: is not set (nor DEFAULT_PROVISION_PASSWORD)');
     expect(secretsMock.calls()).toHaveLength(0);
+  });
+});
+
+describe("the steps' provision password", () => {
+  it('comes from the provision secret the module configures, read once however often a step asks', async () => {
+    // prepare
+    secretsMock
+      .on(GetSecretValueCommand, { SecretId: PROVISION_ARN })
+      .resolves({ SecretString: JSON.stringify({ app: APP_DPP, reader: READER_DPP }) });
+    const provision = provisionPassword({
+      config: testConfig({ provisionSecretArn: PROVISION_ARN, defaultProvisionPassword: undefined }),
+      secret: testSecret({ user: 'app' }),
+      staging: staging(),
+    });
+
+    // act
+    const [first, second] = await Promise.all([provision(), provision()]);
+
+    // assess
+    expect(first).toEqual({ label: 'provision', password: APP_DPP });
+    expect(second).toBe(first);
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import { checkFleet } from '../fleet.ts';
 import { logger } from '../logger.ts';
 import { CURRENT, PENDING, type SecretDescription, versionWithStage } from '../staging.ts';
 import type { StepContext, StepOutcome } from './context.ts';
-import { readKnownPasswords } from './known.ts';
+import { planTowards, readKnownPasswords } from './known.ts';
 import { abandonOnFailure } from './rollback.ts';
 import { awaitSecretReplication } from './secretReplication.ts';
 import { summarise } from './summary.ts';
@@ -27,13 +27,7 @@ export async function finishSecret(ctx: StepContext, description: SecretDescript
   const members = await discoverFleet(ctx.config, ctx.rds);
   const reports = await checkFleet(
     members,
-    {
-      username: known.username,
-      target: known.pending,
-      order: ['current', 'previous'],
-      candidates: [known.current, known.previous].filter((candidate) => candidate !== undefined),
-      provision: known.provision,
-    },
+    planTowards(known, 'pending', ['current', 'previous']),
     { work: ctx.work, phase: 'finishSecret', replicationWaitMs: ctx.config.replicationWaitMs },
     { catchUp: false },
   );

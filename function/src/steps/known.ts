@@ -1,7 +1,8 @@
-import { type Candidate, currentCandidate, readCandidate } from '../candidates.ts';
+import { type Candidate, currentCandidate, type PasswordLabel, readCandidate } from '../candidates.ts';
 import { SecretStateError, SecretValueError } from '../errors.ts';
-import { registerSensitive } from '../logger.ts';
+import type { FleetPlan } from '../fleet.ts';
 import type { RotationStep } from '../protocol.ts';
+import { provisionCandidate } from '../provision.ts';
 import { PENDING, PREVIOUS } from '../staging.ts';
 import type { StepContext } from './context.ts';
 
@@ -53,19 +54,35 @@ export async function readKnownPasswords(ctx: StepContext, step: RotationStep): 
 }
 
 /**
- * The one place the steps get the default provision password from, memoised per step. It comes
- * from the configuration (DEFAULT_PROVISION_PASSWORD); reading it from PROVISION_SECRET_ARN is
- * the shared provision reader's job, and this is where the steps call it.
+ * The plan of a step towards the pending password (setSecret, testSecret, finishSecret) or back
+ * to the current one (the rollback): the other known passwords are the ways in.
  */
-export function provisionPassword(ctx: Pick<StepContext, 'config'>): () => Promise<Candidate | undefined> {
+export function planTowards(
+  known: KnownPasswords,
+  target: 'pending' | 'current',
+  order: PasswordLabel[],
+): FleetPlan {
+  const others = target === 'pending' ? [known.current, known.previous] : [known.pending, known.previous];
+  return {
+    username: known.username,
+    target: known[target],
+    order,
+    candidates: others.filter((candidate) => candidate !== undefined),
+    provision: known.provision,
+  };
+}
+
+/**
+ * The one place the steps get the default provision password from, read on first use and then
+ * kept for the step: from PROVISION_SECRET_ARN (what the module sets) or DEFAULT_PROVISION_PASSWORD,
+ * by the reader the manual actions use too.
+ */
+export function provisionPassword(
+  ctx: Pick<StepContext, 'config' | 'secret' | 'staging'>,
+): () => Promise<Candidate | undefined> {
   let read: Promise<Candidate | undefined> | undefined;
   return () => {
-    read ??= Promise.resolve().then(() => {
-      const password = ctx.config.defaultProvisionPassword;
-      if (password === undefined) return undefined;
-      registerSensitive(password);
-      return { label: 'provision', password };
-    });
+    read ??= provisionCandidate(ctx.config, ctx.secret, ctx.staging);
     return read;
   };
 }

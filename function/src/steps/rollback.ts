@@ -5,7 +5,7 @@ import { logger } from '../logger.ts';
 import type { RotationStep } from '../protocol.ts';
 import type { FleetMember } from '../topology.ts';
 import { removePending, type StepContext } from './context.ts';
-import type { KnownPasswords } from './known.ts';
+import { type KnownPasswords, planTowards } from './known.ts';
 
 /** Outcomes that mean "this instance accepts the password", each measured by a login. */
 const ACCEPTING = new Set<InstanceReport['outcome']>(['changed', 'unchanged', 'verified', 'replicated']);
@@ -29,13 +29,7 @@ export async function abandonOnFailure(
   });
   const rollback = await bringFleetTo(
     members,
-    {
-      username: known.username,
-      target: known.current,
-      order: ['current', 'pending', 'previous'],
-      candidates: [known.pending, known.previous].filter((candidate) => candidate !== undefined),
-      provision: known.provision,
-    },
+    planTowards(known, 'current', ['current', 'pending', 'previous']),
     // The rollback runs whatever time is left: an instance left on the pending password is worse.
     {
       work: ctx.work,

@@ -4,7 +4,7 @@ import { bringFleetTo } from '../fleet.ts';
 import { logger } from '../logger.ts';
 import type { FleetMember } from '../topology.ts';
 import { removePending, type StepContext, type StepOutcome } from './context.ts';
-import { readKnownPasswords } from './known.ts';
+import { planTowards, readKnownPasswords } from './known.ts';
 import { abandonOnFailure } from './rollback.ts';
 import { summarise } from './summary.ts';
 
@@ -19,13 +19,7 @@ export async function setSecret(ctx: StepContext): Promise<StepOutcome> {
   const members = await discoverOrAbandon(ctx);
   const reports = await bringFleetTo(
     members,
-    {
-      username: known.username,
-      target: known.pending,
-      order: ['current', 'pending', 'previous'],
-      candidates: [known.current, known.previous].filter((candidate) => candidate !== undefined),
-      provision: known.provision,
-    },
+    planTowards(known, 'pending', ['current', 'pending', 'previous']),
     { work: ctx.work, phase: 'setSecret', replicationWaitMs: ctx.config.replicationWaitMs },
   );
   await abandonOnFailure(ctx, 'setSecret', members, reports, known);
