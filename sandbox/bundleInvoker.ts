@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
@@ -44,8 +44,8 @@ export function invokedFunctionArn(qualifier: Qualifier): string {
 /** Builds dist/function.zip unless it is newer than every source of the function. */
 export function ensureBuiltZip(): string {
   const zip = join(root, 'dist/function.zip');
-  // A build older than the map's move out of the zip has no map beside it: build again.
-  const stale = !existsSync(zip) || !existsSync(join(root, 'dist/index.mjs.map'));
+  // A build older than the split into chunks/ has no sourcemaps.json beside it: build again.
+  const stale = !existsSync(zip) || !existsSync(join(root, 'dist/sourcemaps.json'));
   if (stale || newestSourceMs() > statSync(zip).mtimeMs) {
     execFileSync(join(root, 'scripts/build'), { cwd: root, stdio: 'ignore' });
   }
@@ -68,8 +68,6 @@ export function bundleInvoker(env: Record<string, string>, options: { timeoutMs?
   const zip = ensureBuiltZip();
   const dir = mkdtempSync(join(tmpdir(), 'rotation-bundle-'));
   execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
-  // The map ships beside the zip, not in it; beside the bundle, --enable-source-maps finds it.
-  copyFileSync(join(root, 'dist/index.mjs.map'), join(dir, 'index.mjs.map'));
   const entry = join(dir, 'index.mjs');
   const invoke: Invoke = (event, extraEnv = {}, qualifier = null) =>
     invokeInFreshProcess(entry, event, { ...env, ...extraEnv }, { timeoutMs: options.timeoutMs, qualifier });
@@ -81,8 +79,6 @@ export interface FreshProcessOptions {
   timeoutMs?: number;
   /** More modules for `node --import`, after the loopback DNS. */
   preloads?: string[];
-  /** Stack traces in the TypeScript sources (default); loading the map costs memory. */
-  sourceMaps?: boolean;
   /** Collect the function's log lines (default); without, its stdout goes nowhere. */
   collectLogs?: boolean;
   /** The alias the invocation goes through (context.invokedFunctionArn); default unqualified. */
@@ -107,13 +103,7 @@ export async function invokeInFreshProcess(
   try {
     const child = spawn(
       process.execPath,
-      [
-        ...(options.sourceMaps === false ? [] : ['--enable-source-maps']),
-        ...preloads,
-        INVOKE_ONCE,
-        entry,
-        invokedFunctionArn(options.qualifier ?? null),
-      ],
+      [...preloads, INVOKE_ONCE, entry, invokedFunctionArn(options.qualifier ?? null)],
       {
         env: {
           PATH: process.env.PATH ?? '',

@@ -1,30 +1,34 @@
 /**
- * Maps a stack trace of the bundled function (positions in index.mjs, as a Lambda or a local run
- * without --enable-source-maps prints them) to the TypeScript sources, through the source map
- * that scripts/build writes beside the zip and scripts/release publishes beside it.
+ * Maps a stack trace of the bundled function (positions in index.mjs and chunks/*.mjs, as a Lambda
+ * or a local run without --enable-source-maps prints them) to the TypeScript sources, through the
+ * source maps that scripts/build writes beside the zip and scripts/release publishes beside it.
  */
 import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import type { SourceMap } from 'node:module';
 import { join, resolve } from 'node:path';
 import { command, readCommandLine, UsageError } from './cli/commandLine.ts';
 import { isMainModule } from './cli/mainModule.ts';
+import { loadSourceMaps, SOURCE_MAPS_FILE } from './sourceMaps.ts';
 
 const USAGE = `Usage: scripts/map-stack [--map FILE] [TRACE_FILE]
 
 Reads a stack trace (from TRACE_FILE, or standard input) and prints it with every position in
-index.mjs replaced by the source file, line and column it was built from, the bundle position
-kept in brackets. Lines with no position in index.mjs are printed as they are.
+the bundle (index.mjs, chunks/*.mjs) replaced by the source file, line and column it was built
+from, the bundle position kept in brackets. Other lines are printed as they are.
 
-  --map FILE  the source map of the build that ran (default dist/index.mjs.map; for a release,
-              index.mjs.map beside its function.zip in the release bucket)
+  --map FILE  the source maps of the build that ran (default dist/${SOURCE_MAPS_FILE}; for a
+              release, ${SOURCE_MAPS_FILE} beside its function.zip in the release bucket)
   -h, --help  this text`;
 
-// "index.mjs:LINE:COLUMN", however the path before it is written (file:///var/task/, /tmp/x/).
-const POSITION = /(?:file:\/\/)?[^\s()]*index\.mjs:(\d+):(\d+)/g;
+// "index.mjs:LINE:COLUMN" or "chunks/NAME.mjs:LINE:COLUMN", however the path before it is written
+// (file:///var/task/, /tmp/x/).
+const POSITION = /(?:file:\/\/)?[^\s()]*?((?:chunks\/)?[\w.-]+\.mjs):(\d+):(\d+)/g;
 
-/** `trace` with each bundle position mapped through `map`; positions the map does not cover stay. */
-export function mapStack(trace: string, map: SourceMap): string {
-  return trace.replace(POSITION, (whole, line: string, column: string) => {
+/** `trace` with each bundle position mapped through `maps`; positions they do not cover stay. */
+export function mapStack(trace: string, maps: Map<string, SourceMap>): string {
+  return trace.replace(POSITION, (whole, file: string, line: string, column: string) => {
+    const map = maps.get(file);
+    if (map === undefined) return whole;
     // Stack traces count from 1; the source map counts from 0.
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
       originalSource?: string;
@@ -33,25 +37,8 @@ export function mapStack(trace: string, map: SourceMap): string {
     };
     if (entry.originalSource === undefined || entry.originalLine === undefined) return whole;
     const column1 = (entry.originalColumn ?? 0) + 1;
-    return `${entry.originalSource}:${entry.originalLine + 1}:${column1} [index.mjs:${line}:${column}]`;
+    return `${entry.originalSource}:${entry.originalLine + 1}:${column1} [${file}:${line}:${column}]`;
   });
-}
-
-export function loadSourceMap(path: string): SourceMap {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read the source map ${path} (${(error as NodeJS.ErrnoException).code}): run scripts/build, or give --map`,
-      { cause: error },
-    );
-  }
-  try {
-    return new SourceMap(JSON.parse(text));
-  } catch (error) {
-    throw new UsageError(`${path} is not a source map (${(error as Error).message})`, { cause: error });
-  }
 }
 
 function readTrace(path: string | undefined): string {
@@ -77,15 +64,15 @@ function main(): void {
       maxPositionals: 1,
     }),
     ({ values, positionals }) => ({
-      map: loadSourceMap(
+      maps: loadSourceMaps(
         values.map === undefined
-          ? join(import.meta.dirname, '..', 'dist/index.mjs.map')
+          ? join(import.meta.dirname, '..', 'dist', SOURCE_MAPS_FILE)
           : resolve(callerDir, values.map),
       ),
       trace: readTrace(positionals[0] === undefined ? undefined : resolve(callerDir, positionals[0])),
     }),
   );
-  process.stdout.write(mapStack(options.trace, options.map));
+  process.stdout.write(mapStack(options.trace, options.maps));
 }
 
 if (isMainModule(import.meta)) main();

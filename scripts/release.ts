@@ -20,13 +20,14 @@ import {
   verifyUpload,
 } from './releasing/upload.ts';
 import { changelogProblem, semverProblem } from './releasing/version.ts';
+import { SOURCE_MAPS_FILE } from './sourceMaps.ts';
 
 const root = join(import.meta.dirname, '..');
 
 const USAGE = `Usage: scripts/release --bucket BUCKET [--prefix PREFIX] [--version VERSION] [--skip-build] [--tag]
 
 Builds function.zip and uploads it to s3://BUCKET/PREFIX/VERSION/function.zip, with the bundle's
-source map beside it (index.mjs.map, first), checks what S3 holds against the build, and prints
+source maps beside it (${SOURCE_MAPS_FILE}, first), checks what S3 holds against the build, and prints
 the module inputs to hand to the application teams.
 An existing object for that version is never overwritten: release a new version instead.
 
@@ -77,9 +78,9 @@ function readBuild(dir: string): Built {
     commit?: string;
     sourceMap?: { file: string; sha256Base64: string };
   };
-  if (info.sourceMap === undefined) {
+  if (info.sourceMap?.file !== SOURCE_MAPS_FILE) {
     throw new ReleaseError(
-      `${join(dir, 'build.json')} names no source map: that build is older than the map's move out of the zip. Run scripts/build again`,
+      `${join(dir, 'build.json')} names no ${SOURCE_MAPS_FILE}: that build is older than the bundle's split into chunks/. Run scripts/build again`,
     );
   }
   const map = {

@@ -32,12 +32,15 @@ function packageDir(input: string): string | undefined {
   return `${input.slice(0, at + marker.length)}${name}`;
 }
 
-/** Every package with code in the bundle `output` of the metafile, sorted by name and version. */
-export function bundledPackages(metafile: Metafile, output: string, root: string): BundledPackage[] {
-  const inputs = metafile.outputs[output]?.inputs;
-  if (inputs === undefined) throw new Error(`the metafile has no output ${output}`);
+/** Every package with code in the bundle files `outputs` of the metafile, sorted by name and version. */
+export function bundledPackages(metafile: Metafile, outputs: string[], root: string): BundledPackage[] {
+  const inputs = outputs.flatMap((output) => {
+    const found = metafile.outputs[output]?.inputs;
+    if (found === undefined) throw new Error(`the metafile has no output ${output}`);
+    return Object.entries(found);
+  });
   const dirs = new Set(
-    Object.entries(inputs)
+    inputs
       .filter(([, input]) => input.bytesInOutput > 0)
       .map(([path]) => packageDir(path))
       .filter((dir): dir is string => dir !== undefined),

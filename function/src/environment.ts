@@ -6,7 +6,7 @@ import type { ActionEnvironment } from './actions/environment.ts';
 import { type Config, loadConfig, type SecretEntry } from './config.ts';
 import { InvalidEventError } from './errors.ts';
 import { Deadline } from './instances.ts';
-import { forgetSensitiveValues, setLogLevel } from './logger.ts';
+import { setLogLevel, withMemoryWipe } from './logger.ts';
 import type { RotationStep } from './protocol.ts';
 import { type RotationEnvironment, runRotationStep, type StepResult } from './rotation.ts';
 import { findServedSecret } from './servedSecrets.ts';
@@ -167,19 +167,6 @@ export class FunctionEnvironment {
         options.rotationToken,
       ),
     );
-  }
-}
-
-/**
- * Runs one invocation's work between two wipes of the passwords it registered for redaction: a
- * warm container carries no password from one invocation into the next, whatever happened.
- */
-export async function withMemoryWipe<T>(work: () => Promise<T>): Promise<T> {
-  forgetSensitiveValues();
-  try {
-    return await work();
-  } finally {
-    forgetSensitiveValues();
   }
 }
 

@@ -1,19 +1,40 @@
-import { runManualAction } from './actions/index.ts';
-import { FunctionEnvironment, type LambdaContext, withMemoryWipe } from './environment.ts';
+import { type Config, loadConfig } from './config.ts';
+import type { FunctionEnvironment, LambdaContext } from './environment.ts';
 import { admitRotation, checkInvokedThrough, classifyEvent } from './events.ts';
-import { logger } from './logger.ts';
-import { runRotationStep } from './rotation.ts';
+import { logger, setLogLevel, withMemoryWipe } from './logger.ts';
 import { errorMessage } from './text.ts';
 
-/** Built once per cold start; a bad variable fails every invocation with the same clear message. */
+/**
+ * Validated once per cold start; a bad variable fails every invocation with the same clear message.
+ * Only what every invocation needs first is loaded with this module: the configuration, the log
+ * and the event checks. The AWS SDK, the steps and the actions load when an invocation needs them
+ * (see environment() below), so a step pays only for what it runs.
+ */
 const startup = (() => {
   try {
-    return { environment: FunctionEnvironment.fromEnv(process.env) };
+    const config = loadConfig(process.env);
+    setLogLevel(config.logLevel);
+    return { config };
   } catch (error) {
     logger.error('invalid configuration', { error: errorMessage(error) });
     return { error: error as Error };
   }
 })();
+
+let loadedEnvironment: Promise<FunctionEnvironment> | undefined;
+
+/** The AWS clients and the step and action environments, loaded by the first invocation and kept. */
+function environment(config: Config): Promise<FunctionEnvironment> {
+  loadedEnvironment ??= import('./environment.ts').then(
+    ({ FunctionEnvironment }) => new FunctionEnvironment(config),
+    (error: unknown) => {
+      // Not kept: the next invocation tries again rather than failing for the container's life.
+      loadedEnvironment = undefined;
+      throw error;
+    },
+  );
+  return loadedEnvironment;
+}
 
 export async function handler(event: unknown, context?: LambdaContext): Promise<unknown> {
   const started = Date.now();
@@ -22,14 +43,19 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
     if (context?.awsRequestId) logger.appendKeys({ requestId: context.awsRequestId });
     try {
       if (startup.error) throw startup.error;
-      const environment = startup.environment;
-      const { config } = environment;
+      const { config } = startup;
       // Everything about the event is checked before any of it reaches a log line or AWS.
       const invocation = classifyEvent(event);
-      const deadline = environment.deadline(context);
       if (invocation.kind === 'manual') {
         checkInvokedThrough('manual', config.rotationAlias, context?.invokedFunctionArn);
-        return await runManualAction(invocation, environment.actions(deadline));
+        const [functionEnvironment, { runManualAction }] = await Promise.all([
+          environment(config),
+          import('./actions/index.ts'),
+        ]);
+        return await runManualAction(
+          invocation,
+          functionEnvironment.actions(functionEnvironment.deadline(context)),
+        );
       }
       const rotation = admitRotation(invocation, config, context?.invokedFunctionArn);
       logger.appendKeys({
@@ -39,8 +65,12 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
         token: rotation.token,
       });
       logger.info('rotation step started');
+      const [functionEnvironment, { runRotationStep }] = await Promise.all([
+        environment(config),
+        import('./rotation.ts'),
+      ]);
       const result = await runRotationStep(
-        environment.rotation(rotation.secret, deadline),
+        functionEnvironment.rotation(rotation.secret, functionEnvironment.deadline(context)),
         rotation.step,
         rotation.token,
         rotation.rotationToken,

@@ -23,6 +23,19 @@ export function forgetSensitiveValues(): void {
   sensitiveValues.clear();
 }
 
+/**
+ * Runs one invocation's work between two wipes of the passwords it registered for redaction: a
+ * warm container carries no password from one invocation into the next, whatever happened.
+ */
+export async function withMemoryWipe<T>(work: () => Promise<T>): Promise<T> {
+  forgetSensitiveValues();
+  try {
+    return await work();
+  } finally {
+    forgetSensitiveValues();
+  }
+}
+
 export function redactText(text: string): string {
   let result = text;
   for (const value of sensitiveValues) {

@@ -42,10 +42,9 @@ export async function measureBundleRotation(
   const invoke = async (event: unknown, _extraEnv?: unknown, qualifier?: Qualifier): Promise<Invocation> => {
     rmSync(usageFile, { force: true });
     const env = { ...app.env, PARALLEL: String(parallel), LOG_LEVEL: 'INFO', BENCH_USAGE_FILE: usageFile };
-    // Neither a source map nor a pipe for the logs: they would add to the very memory measured here.
+    // No pipe for the logs: it would add to the very memory measured here.
     const invocation = await invokeInFreshProcess(join(app.invoker.dir, 'index.mjs'), event, env, {
       preloads: [USAGE_PRELOAD],
-      sourceMaps: false,
       collectLogs: false,
       qualifier,
     });

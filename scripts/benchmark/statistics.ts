@@ -29,7 +29,7 @@ export interface Measurements {
   fixedCpu: number[];
   sizes: Map<number, SizeSamples>;
   exposure: number[];
-  coldStart: { bare: number[]; imported: number[] };
+  coldStart: { bare: number[]; imported: number[]; firstInvocation: number[] };
   rdsCaContext: number[];
   wholeRotations: RotationSeries[];
   latency: LatencySamples;
@@ -94,6 +94,8 @@ export function summarize(plan: BenchPlan, m: Measurements) {
       bareNodeMs: round(median(m.coldStart.bare)),
       importMs: round(median(m.coldStart.imported)),
       overheadMs: round(median(m.coldStart.imported) - median(m.coldStart.bare)),
+      firstInvocationMs: round(median(m.coldStart.firstInvocation)),
+      firstInvocationOverheadMs: round(median(m.coldStart.firstInvocation) - median(m.coldStart.bare)),
     },
     rdsCaContextCpuMs: round(median(m.rdsCaContext), 2),
     zip: { bytes: m.zipBytes, kB: round(m.zipBytes / 1000) },

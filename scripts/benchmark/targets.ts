@@ -125,6 +125,11 @@ const STARTUP_AND_SIZE = section<Results>(noNetwork, (results) => [results], [
     judge: judgedBy(TARGETS.coldStartMs, (r) => r.coldStart.overheadMs),
   },
   {
+    metric: () => 'cold start with what a first invocation loads: import and a version action - node -e 0',
+    value: (r) =>
+      `${r.coldStart.firstInvocationMs} - ${r.coldStart.bareNodeMs} = ${r.coldStart.firstInvocationOverheadMs} ms`,
+  },
+  {
     metric: () => 'TLS context with the RDS CA bundle (CPU per build)',
     value: (r) => `${r.rdsCaContextCpuMs} ms`,
   },

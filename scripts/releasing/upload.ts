@@ -2,8 +2,10 @@
  * The upload of a release: one immutable object per version, checked after the upload against
  * the built zip, so that every application's Terraform deploys exactly the bytes that were built.
  */
+
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SOURCE_MAPS_FILE } from '../sourceMaps.ts';
 
 export interface ReleaseTarget {
   bucket: string;
@@ -46,13 +48,13 @@ export async function upload(s3: S3Client, zip: Buffer, sha256Base64: string, ta
   return putOnce(s3, target.bucket, key, zip, sha256Base64, 'application/zip');
 }
 
-/** The key of the source map: beside the zip, named as the bundle's sourceMappingURL names it. */
+/** The key of the bundle's source maps: beside the zip, under the name scripts/build gives them. */
 export function sourceMapKey(target: ReleaseTarget): string {
-  return releaseKey(target).replace(/function\.zip$/, 'index.mjs.map');
+  return releaseKey(target).replace(/function\.zip$/, SOURCE_MAPS_FILE);
 }
 
 /**
- * Uploads the bundle's source map beside the zip; throws with what to do when an object is there
+ * Uploads the bundle's source maps beside the zip; throws with what to do when an object is there
  * already (left by a release of this version that failed before its zip was uploaded).
  */
 export async function uploadSourceMap(

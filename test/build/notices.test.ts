@@ -23,10 +23,12 @@ beforeAll(() => {
     encoding: 'utf8',
   });
   const metafile = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Metafile;
-  const inputs =
-    Object.values(metafile.outputs).find((output) => output.entryPoint !== undefined)?.inputs ?? {};
+  // Every file of the bundle: index.mjs and the chunks it loads on demand.
+  const inputs = Object.entries(metafile.outputs)
+    .filter(([file]) => file.endsWith('.mjs'))
+    .flatMap(([, output]) => Object.entries(output.inputs));
   const dirs = new Set(
-    Object.entries(inputs)
+    inputs
       .filter(([, input]) => input.bytesInOutput > 0)
       .flatMap(([path]) => {
         const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path);

@@ -28,8 +28,8 @@ function buildInto(timeZone: string) {
   return {
     output,
     zip: readFileSync(join(dir, 'function.zip')),
-    map: readFileSync(join(dir, 'index.mjs.map')),
-    mapSha256: readFileSync(join(dir, 'index.mjs.map.sha256'), 'utf8'),
+    map: readFileSync(join(dir, 'sourcemaps.json')),
+    mapSha256: readFileSync(join(dir, 'sourcemaps.json.sha256'), 'utf8'),
     info: JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as BuildInfo,
   };
 }
@@ -89,11 +89,14 @@ describe('scripts/build', () => {
       commit: built.info.commit,
     });
     expect(listing).toContain('THIRD-PARTY-NOTICES.txt');
-    // 634,329 bytes with the source map inside, 355,101 without it.
+    // The files index.mjs loads on demand.
+    expect(listing).toMatch(/chunks\/environment-[A-Z0-9]+\.mjs\s+1980-01-01 00:00:00/);
+    expect(listing).toMatch(/chunks\/promise-[A-Z0-9]+\.mjs/);
+    // 634,329 bytes with the source map inside, 355,101 without it, 390,680 split into chunks/.
     expect(built.zip.length).toBeLessThanOrEqual(400_000);
   });
 
-  it('writes the source map beside the zip, not in it, with its SHA-256, naming the sources from the repository', () => {
+  it('writes the source maps beside the zip, not in it, one per bundle file, with their SHA-256, naming the sources from the repository', () => {
     const built = buildInto('UTC');
     const listing = execFileSync(
       'python3',
@@ -105,14 +108,20 @@ describe('scripts/build', () => {
 
     expect(listing).not.toContain('.map');
     expect(built.info.sourceMap).toEqual({
-      file: 'index.mjs.map',
+      file: 'sourcemaps.json',
       bytes: built.map.length,
       sha256: createHash('sha256').update(built.map).digest('hex'),
       sha256Base64: createHash('sha256').update(built.map).digest('base64'),
     });
-    expect(built.mapSha256).toBe(`${built.info.sourceMap.sha256}  index.mjs.map\n`);
-    const sources = (JSON.parse(built.map.toString('utf8')) as { sources: string[] }).sources;
-    expect(sources).toContain('function/src/index.ts');
+    expect(built.mapSha256).toBe(`${built.info.sourceMap.sha256}  sourcemaps.json\n`);
+    const { files } = JSON.parse(built.map.toString('utf8')) as {
+      files: Record<string, { sources: string[] }>;
+    };
+    const bundleFiles = [...listing.matchAll(/^(\S+\.mjs)\s/gm)].map((match) => match[1]);
+    expect(Object.keys(files).sort()).toEqual(bundleFiles.sort());
+    expect(files['index.mjs']?.sources).toContain('function/src/index.ts');
+    const sources = Object.values(files).flatMap((map) => map.sources);
+    expect(sources).toContain('function/src/environment.ts');
     expect(sources.filter((source) => source.startsWith('../'))).toEqual([]);
   });
 });

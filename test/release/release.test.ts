@@ -136,23 +136,23 @@ describe('scripts/release', () => {
   });
 
   it('uploads the source map beside the zip, before it, and checks it the same way', async () => {
-    const map = readFileSync(join(root, 'dist/index.mjs.map'));
+    const map = readFileSync(join(root, 'dist/sourcemaps.json'));
 
     const result = await runRelease(['--bucket', 'dba-releases', '--version', '1.0.0', '--skip-build']);
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const mapLine = result.stdout.indexOf(
-      "Uploaded and checked (S3's SHA-256 checksum and size): s3://dba-releases/mysql-password-rotation/1.0.0/index.mjs.map",
+      "Uploaded and checked (S3's SHA-256 checksum and size): s3://dba-releases/mysql-password-rotation/1.0.0/sourcemaps.json",
     );
     const zipLine = result.stdout.indexOf('s3://dba-releases/mysql-password-rotation/1.0.0/function.zip');
     expect(mapLine).toBeGreaterThanOrEqual(0);
     expect(zipLine).toBeGreaterThan(mapLine);
     expect(result.stdout).toContain(
-      'Source map (for stack traces, see docs/performance.md): s3://dba-releases/mysql-password-rotation/1.0.0/index.mjs.map',
+      'Source map (for stack traces, see docs/performance.md): s3://dba-releases/mysql-password-rotation/1.0.0/sourcemaps.json',
     );
     const stored = await s3.send(
-      new GetObjectCommand({ Bucket: 'dba-releases', Key: 'mysql-password-rotation/1.0.0/index.mjs.map' }),
+      new GetObjectCommand({ Bucket: 'dba-releases', Key: 'mysql-password-rotation/1.0.0/sourcemaps.json' }),
     );
     expect(Buffer.from(await (stored.Body?.transformToByteArray() ?? new Uint8Array())).equals(map)).toBe(
       true,
@@ -163,7 +163,7 @@ describe('scripts/release', () => {
     await s3.send(
       new PutObjectCommand({
         Bucket: 'dba-releases',
-        Key: 'mysql-password-rotation/3.0.0/index.mjs.map',
+        Key: 'mysql-password-rotation/3.0.0/sourcemaps.json',
         Body: Buffer.from('{}'),
       }),
     );
@@ -172,16 +172,16 @@ describe('scripts/release', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'release failed: s3://dba-releases/mysql-password-rotation/3.0.0/index.mjs.map already exists although ' +
+      'release failed: s3://dba-releases/mysql-password-rotation/3.0.0/sourcemaps.json already exists although ' +
         'mysql-password-rotation/3.0.0/function.zip does not: an earlier release of this version stopped half-way. ' +
         'Delete that object and release again.',
     );
   });
 
-  it('refuses a dist/ whose build names no source map, saying to build again', async () => {
+  it('refuses a dist/ built before the split into chunks/ (one index.mjs.map), saying to build again', async () => {
     const dist = distCopy('old-build');
     const info = JSON.parse(readFileSync(join(dist, 'build.json'), 'utf8')) as Record<string, unknown>;
-    delete info.sourceMap;
+    info.sourceMap = { file: 'index.mjs.map', sha256Base64: 'AAAA' };
     writeFileSync(join(dist, 'build.json'), JSON.stringify(info));
 
     const result = await runRelease(['--bucket', 'dba-releases', '--version', '5.0.0-rc.2', '--skip-build'], {
@@ -190,7 +190,7 @@ describe('scripts/release', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "names no source map: that build is older than the map's move out of the zip. Run scripts/build again",
+      "names no sourcemaps.json: that build is older than the bundle's split into chunks/. Run scripts/build again",
     );
   });
 

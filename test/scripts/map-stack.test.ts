@@ -1,19 +1,41 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuiltZip } from '../../sandbox/bundleInvoker.ts';
-import { loadSourceMap, mapStack } from '../../scripts/map-stack.ts';
+import { mapStack } from '../../scripts/map-stack.ts';
+import { loadSourceMaps } from '../../scripts/sourceMaps.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'map-stack-'));
 let trace: string;
 
-/** The line of function/src/index.ts (1-based) where the handler first reads the request id. */
-function requestIdLine(): number {
-  const lines = readFileSync(join(root, 'function/src/index.ts'), 'utf8').split('\n');
-  return lines.findIndex((line) => line.includes('context?.awsRequestId')) + 1;
+/** The line (1-based) of the first one of `file` (under function/src) that includes `text`. */
+function sourceLine(file: string, text: string): number {
+  const lines = readFileSync(join(root, 'function/src', file), 'utf8').split('\n');
+  return lines.findIndex((line) => line.includes(text)) + 1;
+}
+
+/** Where the handler first reads the request id (index.mjs). */
+const requestIdLine = () => sourceLine('index.ts', 'context?.awsRequestId');
+const ALREADY_CURRENT = 'version is already AWSCURRENT, nothing to do';
+
+/**
+ * A trace line at the position of `text` in the file of chunks/ that holds it (rotation.ts is
+ * loaded on demand): no invocation gets there without AWS.
+ */
+function chunkTraceLine(text: string): { line: string; file: string; position: string } {
+  const chunks = readdirSync(join(dir, 'chunks')).map((name) => `chunks/${name}`);
+  for (const file of chunks) {
+    const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+    const at = lines.findIndex((line) => line.includes(text));
+    if (at >= 0) {
+      const position = `${at + 1}:${(lines[at] ?? '').indexOf(text) + 1}`;
+      return { line: `    at runRotationStep (file:///var/task/${file}:${position})`, file, position };
+    }
+  }
+  throw new Error(`no file of chunks/ holds "${text}"`);
 }
 
 beforeAll(() => {
@@ -48,9 +70,10 @@ describe('scripts/map-stack', () => {
   it('maps each position in the bundle of a real stack trace to its TypeScript source, keeping the bundle position', () => {
     // prepare
     const bundlePosition = /index\.mjs:(\d+):(\d+)/.exec(trace.split('\n')[2] ?? '');
+    const inChunk = chunkTraceLine(ALREADY_CURRENT);
 
     // act
-    const mapped = mapStack(trace, loadSourceMap(join(root, 'dist/index.mjs.map')));
+    const mapped = mapStack(`${trace}\n${inChunk.line}`, loadSourceMaps(join(root, 'dist/sourcemaps.json')));
 
     // assess
     expect(bundlePosition).not.toBeNull();
@@ -58,6 +81,9 @@ describe('scripts/map-stack', () => {
     expect(handlerLine).toContain(`function/src/index.ts:${requestIdLine()}:`);
     expect(handlerLine).toContain(`[index.mjs:${bundlePosition?.[1]}:${bundlePosition?.[2]}]`);
     expect(mapped.split('\n')[0]).toBe('Error: probe');
+    const rotationLine = mapped.split('\n').at(-1);
+    expect(rotationLine).toContain(`function/src/rotation.ts:${sourceLine('rotation.ts', ALREADY_CURRENT)}:`);
+    expect(rotationLine).toContain(`[${inChunk.file}:${inChunk.position}]`);
   });
 
   it('reads the trace from a file given relative to where the user stands, through its wrapper', () => {
@@ -87,7 +113,7 @@ describe('scripts/map-stack', () => {
     // assess
     expect(failure.status).toBe(2);
     expect(failure.stderr).toContain(
-      `scripts/map-stack: cannot read the source map ${join(dir, 'missing.map')} (ENOENT): run scripts/build, or give --map`,
+      `scripts/map-stack: cannot read the source maps ${join(dir, 'missing.map')} (ENOENT): run scripts/build, or give --map`,
     );
   });
 });

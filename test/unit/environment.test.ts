@@ -6,10 +6,9 @@ import {
   createAwsClients,
   createRdsClient,
   FunctionEnvironment,
-  withMemoryWipe,
 } from '../../function/src/environment.ts';
 import { ConfigError } from '../../function/src/errors.ts';
-import { logger, redactText, registerSensitive } from '../../function/src/logger.ts';
+import { logger, redactText, registerSensitive, withMemoryWipe } from '../../function/src/logger.ts';
 import { MINIMAL_ENV, mockSecretsManager, rdsClient, secretsClient, silenceLogs } from './helpers.ts';
 
 const SECRET_ID = MINIMAL_ENV.SECRET_ID;
