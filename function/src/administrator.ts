@@ -85,7 +85,8 @@ async function masterSecretOf(
   if (secretArn === undefined) {
     throw new SecretStateError(
       `${owner} has no RDS-managed master secret (MasterUserSecret), and ADMIN_SECRET_ID is not set: ` +
-        'turn on manage_master_user_password for it, or give the function an administrator secret',
+        'turn on manage_master_user_password for it, or give the module admin_secret_arn (an administrator ' +
+        'secret for every instance)',
     );
   }
   return { secretArn, owner };

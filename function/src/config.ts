@@ -191,7 +191,7 @@ function checkAdministrator(config: Config): void {
     'ADMIN_SECRET_ID',
     `is not set, and the secret of user "${alternating.user}" uses the alternating-users strategy with ` +
       'DB_ENDPOINTS: static endpoints have no RDS-managed master secret to act as administrator. ' +
-      'Set ADMIN_SECRET_ID, or use the single-user strategy',
+      "Set ADMIN_SECRET_ID (the module's admin_secret_arn), or use the single-user strategy",
   );
 }
 

@@ -60,10 +60,17 @@ async function rdsCaBundle(): Promise<string[]> {
   return profiles.ca;
 }
 
-let driver: Promise<typeof import('mysql2/promise')> | undefined;
+type MySql2 = typeof import('mysql2/promise');
 
-function mysql2(): Promise<typeof import('mysql2/promise')> {
-  driver ??= import('mysql2/promise');
+let driver: Promise<MySql2> | undefined;
+
+function mysql2(): Promise<MySql2> {
+  // mysql2 is CommonJS. Node hands its exports over as the namespace's default and, where it can
+  // detect them, as named exports too; the bundle's chunk for it (chunks/promise-*.mjs) only as
+  // the default. The default works in both.
+  driver ??= import('mysql2/promise').then(
+    (namespace) => ((namespace as { default?: MySql2 }).default ?? namespace) as MySql2,
+  );
   return driver;
 }
 

@@ -173,6 +173,7 @@ describe('the alternating-users administrator', () => {
     // assess
     expect(error.variable).toBe('ADMIN_SECRET_ID');
     expect(error.message).toContain('static endpoints have no RDS-managed master secret');
+    expect(error.message).toContain("Set ADMIN_SECRET_ID (the module's admin_secret_arn)");
   });
 
   it('refuses one alternating-users entry among several on static endpoints, naming it', () => {

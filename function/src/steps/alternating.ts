@@ -86,7 +86,8 @@ async function administratorsOf(ctx: StepContext): Promise<AdministratorLookup> 
     throw new ConfigError(
       'ADMIN_SECRET_ID',
       'is not set, and the alternating-users strategy needs an administrator (static endpoints have no ' +
-        'RDS-managed master secret)',
+        'RDS-managed master secret): give the module admin_secret_arn, or for RDS instances set ' +
+        'use_rds_managed_master_secrets',
     );
   }
   // One administrator for every instance: a missing or malformed secret stops the step before any change.
