@@ -24,6 +24,11 @@ export class CredentialSelector {
   private baseCurrent: string | undefined;
   /** The snapshot the choice came from: older ones cannot overturn it. */
   private basedOn = -1;
+  /**
+   * Settles when the recovery after this pool's latest refused login has chosen what to try next.
+   * New connections wait for it: the credentials they would take were just refused.
+   */
+  private recovering: Promise<void> | undefined;
 
   constructor(
     private readonly cache: SecretCache,
@@ -48,9 +53,11 @@ export class CredentialSelector {
   /**
    * The credentials for the next new connection. Reads AWSCURRENT only the first time; later it
    * answers from the cache and, once the newest read is older than the refresh interval, starts
-   * a background read whose result the following connections use.
+   * a background read whose result the following connections use. While a refused login of this
+   * pool waits for a read, it waits too, and so logs in with what that read chose.
    */
   async forNewConnection(): Promise<SecretVersion> {
+    if (this.recovering !== undefined) await this.recovering;
     let snapshot = this.cache.cached;
     if (snapshot === undefined) {
       snapshot = await this.cache.read(false, -1);
@@ -69,6 +76,24 @@ export class CredentialSelector {
    * AWSCURRENT and AWSPENDING; a read failure is thrown.
    */
   async afterRejection(
+    failed: SecretVersion,
+    roundStart: number,
+    tried: ReadonlySet<string>,
+  ): Promise<SecretVersion | undefined> {
+    const next = this.recoverFrom(failed, roundStart, tried);
+    // Whatever its outcome (a read failure is the refused connection's to report), it ends the wait.
+    const recovering = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recovering = recovering;
+    void recovering.then(() => {
+      if (this.recovering === recovering) this.recovering = undefined;
+    });
+    return next;
+  }
+
+  private async recoverFrom(
     failed: SecretVersion,
     roundStart: number,
     tried: ReadonlySet<string>,

@@ -61,6 +61,53 @@ describe('a refused login', () => {
     expect(pool.changes.filter((c) => c.label === 'AWSPENDING')).toHaveLength(1);
   });
 
+  it('holds a new connection while a refused one waits for the read, so it is not refused too', async () => {
+    const { secret, db } = rotationStart();
+    const pool = poolOf(sharedSecret(secret), db);
+    await pool.open();
+    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
+    db.setPassword('app', 'pw-2');
+    const hold = holdReads(secret);
+
+    const refused = pool.open();
+    await settle();
+    const later = pool.open();
+    await settle();
+    const loginsWhileHeld = db.logins + db.refused;
+    hold.release();
+    const served = await Promise.all([refused, later]);
+
+    expect(loginsWhileHeld).toBe(2);
+    expect(served).toEqual(['app via AWSPENDING v2', 'app via AWSPENDING v2']);
+    expect(db.refused).toBe(1);
+    expect(secret.reads).toEqual(['AWSCURRENT', 'AWSCURRENT', 'AWSPENDING']);
+  });
+
+  it('lets a held connection go on when the read fails, to be served or refused on its own', async () => {
+    const { secret, db } = rotationStart();
+    const pool = poolOf(sharedSecret(secret), db, {
+      retry: { retries: 0, backoff: { baseMs: 1, maxMs: 1 } },
+    });
+    await pool.open();
+    db.setPassword('app', 'pw-2');
+    const hold = holdReads(secret);
+
+    const refused = pool.open().catch((error: unknown) => error);
+    await settle();
+    const later = pool.open().catch((error: unknown) => error);
+    await settle();
+    const loginsWhileHeld = db.logins + db.refused;
+    secret.failNextReads = 10;
+    hold.release();
+    const outcomes = await Promise.all([refused, later]);
+
+    expect(loginsWhileHeld).toBe(2);
+    expect(outcomes.every((outcome) => outcome instanceof CredentialsRejectedError)).toBe(true);
+    expect((outcomes[1] as Error).message).toContain('Reading the secret failed:');
+    expect((outcomes[1] as Error).message).toContain('connect ETIMEDOUT');
+    expect(db.refused).toBe(2);
+  });
+
   it('joins a read refused connections of another pool started, and does not read again', async () => {
     const { secret, db } = rotationStart();
     const cache = sharedSecret(secret);

@@ -213,6 +213,7 @@ describe('AWS endpoints', () => {
     ['AWS_ENDPOINT_URL_RDS', 'http://localhost:5000'],
     ['AWS_ENDPOINT_URL_SNS', 'http://[::1]:5000'],
     ['AWS_ENDPOINT_URL', 'http://127.8.9.10'],
+    ['AWS_ENDPOINT_URL', 'http://127.1:5000'],
   ])('accepts %s=%s', (name, value) => {
     // act
     const config = load({ [name]: value });
@@ -228,6 +229,7 @@ describe('AWS endpoints', () => {
       'uses plain http: to secretsmanager.internal',
     ],
     ['AWS_ENDPOINT_URL', 'http://10.0.0.7:443', 'uses plain http: to 10.0.0.7'],
+    ['AWS_ENDPOINT_URL', 'http://127.0.0.1.example.com', 'uses plain http: to 127.0.0.1.example.com'],
     ['AWS_ENDPOINT_URL_RDS', 'http://localhost.example.com', 'uses plain http: to localhost.example.com'],
     ['AWS_ENDPOINT_URL_SNS', 'ftp://127.0.0.1', 'must use https:, got ftp:'],
     ['AWS_ENDPOINT_URL_STS', 'vpce.internal:443', 'must use https:'],
