@@ -13,20 +13,15 @@ import { command, readCommandLine } from './cli/commandLine.ts';
 import { SOURCE_MAPS_FILE, type SourceMaps } from './sourceMaps.ts';
 import { bundledPackages, NOTICES_FILE, noticesText } from './thirdPartyNotices.ts';
 
-/**
- * The source maps stay out of the zip (they were 44 % of it); one file beside the zip holds the map
- * of each bundle file, by its path in the zip (see sourceMaps.ts).
- */
-const MAP_FILE = SOURCE_MAPS_FILE;
-
 const USAGE = `Usage: scripts/build
 
 Bundles the rotation function (function/src) into dist/function.zip, the same bytes for the same
 commit, and prints its SHA-256 in hex and in base64 (Terraform's source_code_hash). Also writes
 dist/function.zip.sha256 and dist/build.json (version, commit, build time, size, hashes). The zip
 also holds ${NOTICES_FILE}: each bundled package's version, license and license text. The
-source map stays out of the zip: dist/${MAP_FILE} (and its .sha256), published beside the zip
-by scripts/release (docs/performance.md says how to read a stack trace with it). Also
+source maps stay out of the zip: dist/${SOURCE_MAPS_FILE} (and its .sha256) holds the map of
+each bundle file, published beside the zip by scripts/release (docs/performance.md says how to
+read a stack trace with it). Also
 builds the client package (client/src into client/dist: ESM and type declarations).
 
   -h, --help  this text
@@ -83,9 +78,9 @@ function identity(): BuildIdentity {
 /**
  * The bundle: index.mjs, the handler and what every invocation needs first, and chunks/*.mjs, what
  * it loads when an invocation needs it (the AWS SDK, the steps, mysql2, the RDS CA bundle). Returns
- * the files to zip, by their path in the zip.
+ * the files to zip, by their path in the zip, and the bytes of their source maps.
  */
-async function bundle(id: BuildIdentity): Promise<string[]> {
+async function bundle(id: BuildIdentity): Promise<{ files: string[]; maps: Buffer }> {
   rmSync(bundleDir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { index: join(root, 'function/src/index.ts') },
@@ -129,16 +124,18 @@ async function bundle(id: BuildIdentity): Promise<string[]> {
     join(bundleDir, NOTICES_FILE),
     noticesText(packages, 'the function bundle (index.mjs and chunks/)'),
   );
-  writeSourceMaps(outputs.map(inZip).sort());
-  return [...outputs.map(inZip), NOTICES_FILE];
+  const maps = gatherSourceMaps(outputs.map(inZip).sort());
+  return { files: [...outputs.map(inZip), NOTICES_FILE], maps };
 }
 
 /**
- * Gathers the map esbuild wrote beside each bundle file into one file, and removes them from the
- * bundle folder. esbuild names the sources relative to the output folder, which DIST_DIR moves;
- * named from the repository's root instead, the maps have the same bytes wherever they were built.
+ * The source maps stay out of the zip (they were 44 % of it). Gathers the map esbuild wrote beside
+ * each bundle file into the one file that ships beside the zip (sourceMaps.ts), and removes them
+ * from the bundle folder. esbuild names the sources relative to the output folder, which DIST_DIR
+ * moves; named from the repository's root instead, the maps have the same bytes wherever they were
+ * built.
  */
-function writeSourceMaps(files: string[]): void {
+function gatherSourceMaps(files: string[]): Buffer {
   const maps: SourceMaps = { files: {} };
   for (const file of files) {
     const path = join(bundleDir, `${file}.map`);
@@ -151,7 +148,7 @@ function writeSourceMaps(files: string[]): void {
     maps.files[file] = map;
     rmSync(path);
   }
-  writeFileSync(join(bundleDir, MAP_FILE), JSON.stringify(maps));
+  return Buffer.from(JSON.stringify(maps));
 }
 
 async function zip(files: string[], output: string): Promise<void> {
@@ -172,15 +169,13 @@ async function zip(files: string[], output: string): Promise<void> {
 }
 
 function sha256(bytes: Buffer) {
-  return {
-    hex: createHash('sha256').update(bytes).digest('hex'),
-    base64: createHash('sha256').update(bytes).digest('base64'),
-  };
+  const digest = createHash('sha256').update(bytes).digest();
+  return { hex: digest.toString('hex'), base64: digest.toString('base64') };
 }
 
 const id = identity();
 mkdirSync(dist, { recursive: true });
-const files = await bundle(id);
+const { files, maps: mapBytes } = await bundle(id);
 const zipPath = join(dist, 'function.zip');
 // Written aside and renamed: a test process reading the zip never sees half of it.
 await zip(files, `${zipPath}.tmp`);
@@ -188,13 +183,12 @@ renameSync(`${zipPath}.tmp`, zipPath);
 const bytes = readFileSync(zipPath);
 const { hex, base64 } = sha256(bytes);
 writeFileSync(`${zipPath}.sha256`, `${hex}  function.zip\n`);
-const mapPath = join(dist, MAP_FILE);
-const mapBytes = readFileSync(join(bundleDir, MAP_FILE));
+const mapPath = join(dist, SOURCE_MAPS_FILE);
 const mapHash = sha256(mapBytes);
 writeFileSync(mapPath, mapBytes);
-writeFileSync(`${mapPath}.sha256`, `${mapHash.hex}  ${MAP_FILE}\n`);
+writeFileSync(`${mapPath}.sha256`, `${mapHash.hex}  ${SOURCE_MAPS_FILE}\n`);
 const sourceMap = {
-  file: MAP_FILE,
+  file: SOURCE_MAPS_FILE,
   bytes: mapBytes.length,
   sha256: mapHash.hex,
   sha256Base64: mapHash.base64,
@@ -207,7 +201,7 @@ console.log(`${relative(root, zipPath)}  ${bytes.length} bytes  version ${id.ver
 console.log(`sha256 (hex)     ${hex}`);
 console.log(`sha256 (base64)  ${base64}   <- Terraform source_code_hash`);
 console.log(
-  `${relative(root, mapPath)}  ${mapBytes.length} bytes  sha256 ${mapHash.hex}  (source map, beside the zip)`,
+  `${relative(root, mapPath)}  ${mapBytes.length} bytes  sha256 ${mapHash.hex}  (source maps, beside the zip)`,
 );
 // The client is a package of its own; a DIST_DIR build is a second build of the function only.
 if (process.env.DIST_DIR === undefined) console.log(`client/dist  ${buildClient().length} files`);

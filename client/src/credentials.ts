@@ -28,7 +28,7 @@ export class CredentialSelector {
    * Settles when the recovery after this pool's latest refused login has chosen what to try next.
    * New connections wait for it: the credentials they would take were just refused.
    */
-  private recovering: Promise<void> | undefined;
+  private recovering: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cache: SecretCache,
@@ -57,7 +57,7 @@ export class CredentialSelector {
    * pool waits for a read, it waits too, and so logs in with what that read chose.
    */
   async forNewConnection(): Promise<SecretVersion> {
-    if (this.recovering !== undefined) await this.recovering;
+    await this.recovering;
     let snapshot = this.cache.cached;
     if (snapshot === undefined) {
       snapshot = await this.cache.read(false, -1);
@@ -81,15 +81,12 @@ export class CredentialSelector {
     tried: ReadonlySet<string>,
   ): Promise<SecretVersion | undefined> {
     const next = this.recoverFrom(failed, roundStart, tried);
-    // Whatever its outcome (a read failure is the refused connection's to report), it ends the wait.
-    const recovering = next.then(
+    // Whatever its outcome (a read failure is the refused connection's to report), it ends the
+    // wait; once settled, waiting for it costs nothing.
+    this.recovering = next.then(
       () => undefined,
       () => undefined,
     );
-    this.recovering = recovering;
-    void recovering.then(() => {
-      if (this.recovering === recovering) this.recovering = undefined;
-    });
     return next;
   }
 

@@ -157,7 +157,8 @@ export async function setUserPassword(
     if (accounts.length === 0) {
       throw new DatabaseError(
         'fatal',
-        `user ${plan.user} is not defined on this instance; nothing was changed`,
+        `user ${plan.user} is not defined on this instance; nothing was changed. Create it there as for a ` +
+          'new instance, then run the action again',
       );
     }
     if (plan.dryRun) {
@@ -169,7 +170,9 @@ export async function setUserPassword(
   if (outcome === 'changed' && !(await acceptsPassword(instance, plan.user, plan.target, options))) {
     throw new DatabaseError(
       'fatal',
-      `the administrator set the ${plan.target.label} password for user ${plan.user}, but a new login with it is refused`,
+      `the administrator set the ${plan.target.label} password for user ${plan.user}, but a new login with it is ` +
+        "refused: another account of the user may match the function's address first (compare its hosts in " +
+        'mysql.user), or its authentication plugin may not take a password',
     );
   }
   return { outcome };

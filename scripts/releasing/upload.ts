@@ -110,8 +110,9 @@ async function exists(s3: S3Client, bucket: string, key: string): Promise<boolea
 }
 
 /**
- * Checks what S3 holds under the release against the built zip (or source map, `what`): the SHA-256 and size S3 reports
- * (HeadObject with ChecksumMode ENABLED), or, where it reports no checksum, the bytes read back.
+ * Checks what S3 holds under the release against the built zip (or source maps, `what`): the
+ * SHA-256 and size S3 reports (HeadObject with ChecksumMode ENABLED), or, where it reports no
+ * checksum, the bytes read back.
  * Returns how it was checked; throws ReleaseError on any difference.
  */
 export async function verifyUpload(

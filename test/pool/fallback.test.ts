@@ -19,14 +19,22 @@ function rotationStart() {
   return { secret, db };
 }
 
+/**
+ * rotationStart() with a pool that has logged in once, then createSecret and setSecret: the
+ * database holds the pending password (v2, pw-2) while AWSCURRENT is still v1.
+ */
+async function inRotationWindow(options: Parameters<typeof poolOf>[2] = {}) {
+  const { secret, db } = rotationStart();
+  const pool = poolOf(sharedSecret(secret), db, options);
+  await pool.open();
+  secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
+  db.setPassword('app', 'pw-2');
+  return { secret, db, pool };
+}
+
 describe('a refused login', () => {
   it('inside the rotation window logs in with AWSPENDING, reading both labels at once', async () => {
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db);
-    await pool.open();
-    // createSecret, then setSecret: the database holds the pending password, AWSCURRENT is still old.
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, db, pool } = await inRotationWindow();
     const hold = holdReads(secret);
 
     const opening = pool.open();
@@ -48,11 +56,7 @@ describe('a refused login', () => {
   });
 
   it('makes one read for every connection refused at the same moment', async () => {
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db);
-    await pool.open();
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, pool } = await inRotationWindow();
 
     const served = await Promise.all(Array.from({ length: 20 }, () => pool.open()));
 
@@ -62,11 +66,7 @@ describe('a refused login', () => {
   });
 
   it('holds a new connection while a refused one waits for the read, so it is not refused too', async () => {
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db);
-    await pool.open();
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, db, pool } = await inRotationWindow();
     const hold = holdReads(secret);
 
     const refused = pool.open();
@@ -175,11 +175,7 @@ describe('a refused login', () => {
 
   it('goes back to AWSCURRENT once finishSecret moved it, without a refused login', async () => {
     vi.useFakeTimers();
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db, { refreshIntervalMs: 60_000 });
-    await pool.open();
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, db, pool } = await inRotationWindow({ refreshIntervalMs: 60_000 });
     await pool.open();
 
     secret.finish();
@@ -198,11 +194,7 @@ describe('a refused login', () => {
   });
 
   it('comes back to AWSCURRENT after a rollback, without a failed connection', async () => {
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db);
-    await pool.open();
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, db, pool } = await inRotationWindow();
     await pool.open();
     // The rotation failed on another instance: this one is set back, AWSPENDING removed.
     db.setPassword('app', 'pw-1');
@@ -221,11 +213,7 @@ describe('a refused login', () => {
 
   it('notices a rollback on its periodic read while on AWSPENDING, with no read of its own', async () => {
     vi.useFakeTimers();
-    const { secret, db } = rotationStart();
-    const pool = poolOf(sharedSecret(secret), db, { refreshIntervalMs: 60_000 });
-    await pool.open();
-    secret.put('v2', 'app', 'pw-2', 'AWSPENDING');
-    db.setPassword('app', 'pw-2');
+    const { secret, db, pool } = await inRotationWindow({ refreshIntervalMs: 60_000 });
     await pool.open();
     db.setPassword('app', 'pw-1');
     secret.labels.delete('AWSPENDING');
