@@ -7,7 +7,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,24 +36,16 @@ export const exampleNames = readdirSync(join(repoRoot, 'examples'), { withFileTy
   .sort();
 
 /**
- * A CLI configuration that installs providers from the offline mirror, and a plugin cache whose
- * entries are symbolic links into the mirror: `terraform init` then links instead of copying the
- * 700 MB AWS provider, so every init after the first takes well under a second.
+ * A CLI configuration that installs providers from the offline mirror. The mirror is unpacked, so
+ * `terraform init` links each workspace's `.terraform/providers` straight to it (under a second, no
+ * copy of the 700 MB AWS provider). No plugin cache on purpose: Terraform replaces a cache entry
+ * while installing into it, and a validate in another test file running at that moment found no
+ * provider ("no package … cached in .terraform/providers").
  */
-function prepareTerraformHome(): { cliConfig: string; pluginCache: string } {
+function prepareCliConfig(): string {
   const home = join(tmpdir(), `mysql-password-rotation-terraform-${process.getuid?.() ?? 'user'}`);
-  const pluginCache = join(home, 'plugin-cache');
   const cliConfig = join(home, 'cli.tfrc');
-  mkdirSync(pluginCache, { recursive: true });
-  for (const platformDir of mirroredPlatformDirs(pluginMirror)) {
-    const link = join(pluginCache, platformDir.relative);
-    mkdirSync(resolve(link, '..'), { recursive: true });
-    try {
-      symlinkSync(platformDir.absolute, link);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
+  mkdirSync(home, { recursive: true });
   const config = `provider_installation {
   filesystem_mirror {
     path    = ${JSON.stringify(pluginMirror)}
@@ -68,34 +59,17 @@ function prepareTerraformHome(): { cliConfig: string; pluginCache: string } {
   const temporary = `${cliConfig}.${process.pid}`;
   writeFileSync(temporary, config);
   renameSync(temporary, cliConfig);
-  return { cliConfig, pluginCache };
+  return cliConfig;
 }
 
-/** HOST/NAMESPACE/TYPE/VERSION/PLATFORM directories of an unpacked mirror. */
-function mirroredPlatformDirs(mirror: string): { absolute: string; relative: string }[] {
-  const found: { absolute: string; relative: string }[] = [];
-  const walk = (relative: string, depth: number): void => {
-    const absolute = join(mirror, relative);
-    if (depth === 5) {
-      found.push({ absolute, relative });
-      return;
-    }
-    for (const entry of readdirSync(absolute, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(join(relative, entry.name), depth + 1);
-    }
-  };
-  walk('', 0);
-  return found;
-}
-
-let terraformHome: { cliConfig: string; pluginCache: string } | undefined;
+let cliConfig: string | undefined;
 
 export function terraformEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  terraformHome ??= prepareTerraformHome();
+  cliConfig ??= prepareCliConfig();
+  const { TF_PLUGIN_CACHE_DIR: _inherited, ...inherited } = process.env;
   return {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: terraformHome.cliConfig,
-    TF_PLUGIN_CACHE_DIR: terraformHome.pluginCache,
+    ...inherited,
+    TF_CLI_CONFIG_FILE: cliConfig,
     TF_IN_AUTOMATION: '1',
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
@@ -109,22 +83,11 @@ export interface TerraformResult {
   stderr: string;
 }
 
-// Terraform's plugin cache is not safe for inits running at the same time: one at a time here.
-const initSlots = limit(1);
-
 /** Runs terraform; rejects with its output on a non-zero exit unless `allowFailure` is set. */
 export function terraform(
   args: string[],
   cwd: string,
   options: { env?: Record<string, string>; allowFailure?: boolean } = {},
-): Promise<TerraformResult> {
-  return args[0] === 'init' ? initSlots(() => run(args, cwd, options)) : run(args, cwd, options);
-}
-
-function run(
-  args: string[],
-  cwd: string,
-  options: { env?: Record<string, string>; allowFailure?: boolean },
 ): Promise<TerraformResult> {
   return new Promise((resolvePromise, reject) => {
     execFile(
