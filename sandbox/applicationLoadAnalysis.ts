@@ -1,4 +1,4 @@
-import type { LoadRecord, Sample } from './applicationLoadRecord.ts';
+import type { LoadRecord, Sample, SecretRead } from './applicationLoadRecord.ts';
 
 // Reads an application load's record against what the rotating side saw: the rotations'
 // windows and the periods of a scenario (all in epoch ms, the clock both processes share).
@@ -61,18 +61,24 @@ export interface RotationsSummary {
   newConnections: Tally & { failedInWindows: number };
   pooledQueries: Tally;
   secretReads: { total: number; perRotation: number };
+  /** The load process's event loop held up beyond STALL_MS in the period: how often, how long. */
+  stalls: { count: number; totalMs: number; longestMs: number };
   latency: {
     /** Median latency of a new connection opened outside every window. */
     outsideMs: number | null;
     /** Median latency of a new connection opened inside a window (the fallbacks among them). */
     insideMs: number | null;
     /**
-     * The connections refused first in a window that then fell back (see `fallbackConnections`):
-     * medians of the whole connection and of its parts, the refused login (to the start of the
-     * read), the wait for the read (to the switch) and the login after it.
+     * The connections refused first in a window that then fell back (see `fallbackConnections`).
+     * `fromCache` of them found AWSPENDING already read (back-to-back rotations: the periodic
+     * read while on AWSPENDING saw the next rotation's) and waited for no read; the medians are
+     * of the others, which pay what every first rotation after a quiet period pays: the whole
+     * connection and its parts, the refused login (to the start of the read, for the connection
+     * that started it), the wait for the read (to the switch) and the login after it.
      */
     fallback: {
       connections: number;
+      fromCache: number;
       medianMs: number | null;
       refusedLoginMs: number | null;
       readWaitMs: number | null;
@@ -80,6 +86,12 @@ export interface RotationsSummary {
     };
     /** Median latency of one GetSecretValue call inside the windows (of all, if none was). */
     readMs: number | null;
+    /**
+     * Median time of one read of both labels inside the windows (of all, if none was): the
+     * client asks for AWSCURRENT and AWSPENDING at once, and is answered when both are. On AWS
+     * the two calls overlap; moto answers them one after the other.
+     */
+    readBothMs: number | null;
   };
 }
 
@@ -92,11 +104,14 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
   const readCount = record.reads.filter((read) => contains(period, read[0])).length;
   // Latencies are compared within the period: the rotations' own processes load the machine too.
   const succeeded = record.newConnections.filter((sample) => sample[3] === '' && inPeriod(sample));
-  const fallback = fallbackConnections(record).filter((f) => inPeriod(f.sample));
+  const fallbacks = fallbackConnections(record).filter((f) => inPeriod(f.sample));
+  const fallback = fallbacks.filter((f) => f.waitedForRead);
   const inWindowReads = record.reads.filter(
     (read) => read[3] === '' && windows.some((w) => contains(w, read[0])),
   );
   const reads = inWindowReads.length > 0 ? inWindowReads : record.reads.filter((read) => read[3] === '');
+  const rounds = readsOfBothLabels(record.reads.filter((read) => read[3] === ''));
+  const inWindowRounds = rounds.filter((r) => windows.some((w) => contains(w, r.at)));
   const part = (of: (f: Fallback) => number | undefined) =>
     round(median(fallback.flatMap((f) => of(f) ?? [])));
   return {
@@ -111,6 +126,7 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
       failedInWindows: tally(record.newConnections, (s) => inPeriod(s) && inWindow(s)).failed,
     },
     pooledQueries: tally(record.pooledQueries, inPeriod),
+    stalls: stallsIn(record, period),
     secretReads: {
       total: readCount,
       perRotation: round(windows.length > 0 ? readCount / windows.length : 0) ?? 0,
@@ -119,15 +135,46 @@ export function summarizeRotations(record: LoadRecord, period: Period, windows: 
       outsideMs: round(median(succeeded.filter((s) => !inWindow(s)).map((s) => s[1]))),
       insideMs: round(median(succeeded.filter(inWindow).map((s) => s[1]))),
       fallback: {
-        connections: fallback.length,
+        connections: fallbacks.length,
+        fromCache: fallbacks.length - fallback.length,
         medianMs: part((f) => f.sample[1]),
         refusedLoginMs: part((f) => (f.readFrom === undefined ? undefined : f.readFrom - f.sample[0])),
         readWaitMs: part((f) => (f.readFrom === undefined ? undefined : f.switchAt - f.readFrom)),
         loginMs: part((f) => f.sample[0] + f.sample[1] - f.switchAt),
       },
       readMs: round(median(reads.map((read) => read[1]))),
+      readBothMs: round(median((inWindowRounds.length > 0 ? inWindowRounds : rounds).map((r) => r.ms))),
     },
   };
+}
+
+function stallsIn(record: LoadRecord, period: Period): RotationsSummary['stalls'] {
+  const delays = record.stalls.filter(([at]) => contains(period, at)).map(([, ms]) => ms);
+  return {
+    count: delays.length,
+    totalMs: delays.reduce((sum, ms) => sum + ms, 0),
+    longestMs: delays.length > 0 ? Math.max(...delays) : 0,
+  };
+}
+
+/**
+ * The reads of both labels: each AWSPENDING call with the AWSCURRENT call asked for with it (the
+ * one that overlaps it in time and started nearest; the SDK can start the second call a few
+ * milliseconds after the first), from the first start to the last answer.
+ */
+export function readsOfBothLabels(reads: SecretRead[]): { at: number; ms: number }[] {
+  const current = reads.filter(([, , stage]) => stage === 'AWSCURRENT');
+  return reads.flatMap(([at, ms, stage]) => {
+    if (stage !== 'AWSPENDING') return [];
+    const overlapping = current.filter(([from, took]) => from <= at + ms && from + took >= at);
+    const partner = overlapping.reduce<SecretRead | undefined>(
+      (best, read) => (best === undefined || Math.abs(read[0] - at) < Math.abs(best[0] - at) ? read : best),
+      undefined,
+    );
+    if (partner === undefined) return [];
+    const from = Math.min(at, partner[0]);
+    return [{ at: from, ms: Math.max(at + ms, partner[0] + partner[1]) - from }];
+  });
 }
 
 export interface Fallback {
@@ -136,7 +183,13 @@ export interface Fallback {
   switchAt: number;
   /** When the last AWSPENDING read before the switch started, if one started during the connection. */
   readFrom?: number;
+  /** Whether an AWSPENDING read ended while it waited: false when it took one read before. */
+  waitedForRead: boolean;
 }
+
+// Reads are timed from Date.now() plus a monotonic duration, switches by Date.now(): allow for
+// the millisecond the two clocks' rounding can put between a read's end and the switch it caused.
+const CLOCK_SLACK_MS = 2;
 
 /**
  * The new connections that paid for a fallback in full: for each switch of a new-connection pool
@@ -145,7 +198,9 @@ export interface Fallback {
  * in again, so that connection is the one refused first: it paid one refused login and the whole
  * read (connections refused later join the read already in flight). The client reads AWSPENDING
  * (with AWSCURRENT) after a refusal, so the last such read that began during the connection and
- * before the switch is the one it waited for.
+ * before the switch is the one it waited for. A connection refused while another pool's read
+ * was in flight waits for that one (no read of its own); one whose pool finds AWSPENDING in a
+ * read made before waits for none.
  */
 export function fallbackConnections(record: LoadRecord): Fallback[] {
   const switches = record.switches.filter(
@@ -161,13 +216,22 @@ export function fallbackConnections(record: LoadRecord): Fallback[] {
       undefined,
     );
     if (sample === undefined || found.has(sample)) continue;
-    const readFrom = record.reads
-      .filter(([at, , stage]) => stage === 'AWSPENDING' && at >= sample[0] && at <= switchAt)
+    const pendingReads = record.reads.filter(([, , stage]) => stage === 'AWSPENDING');
+    const readFrom = pendingReads
+      .filter(([at]) => at >= sample[0] && at <= switchAt)
       .reduce<number | undefined>(
         (latest, [at]) => (latest === undefined || at > latest ? at : latest),
         undefined,
       );
-    found.set(sample, readFrom === undefined ? { sample, switchAt } : { sample, switchAt, readFrom });
+    const waitedForRead = pendingReads.some(
+      ([at, ms]) => at + ms >= sample[0] && at + ms <= switchAt + CLOCK_SLACK_MS,
+    );
+    found.set(
+      sample,
+      readFrom === undefined
+        ? { sample, switchAt, waitedForRead }
+        : { sample, switchAt, readFrom, waitedForRead },
+    );
   }
   return [...found.values()];
 }

@@ -18,8 +18,10 @@ import {
   type LoadRecord,
   type QueryKind,
   Recorder,
+  STALL_MS,
 } from './applicationLoadRecord.ts';
 import { type Connector, connectorFor } from './applicationVariants.ts';
+import { recordSecretReads } from './secretReads.ts';
 
 // Beyond this many new connections in flight the schedule skips a tick rather than pile up
 // (counted): only a server that stopped answering gets there.
@@ -48,24 +50,7 @@ function writeAtomically(file: string, value: unknown): void {
 /** A Secrets Manager client that records every GetSecretValue call (start, latency, label). */
 function countingSecretsManager(config: LoadConfig, record: Recorder): SecretsManagerClient {
   const client = new SecretsManagerClient({ endpoint: config.awsEndpoint, region: config.region });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'GetSecretValueCommand') return next(args);
-      const stage = String((args.input as { VersionStage?: string }).VersionStage ?? 'AWSCURRENT');
-      const at = Date.now();
-      const started = performance.now();
-      let failure = '';
-      try {
-        return await next(args);
-      } catch (error) {
-        failure = errorCode(error);
-        throw error;
-      } finally {
-        record.reads.push([at, performance.now() - started, stage, failure]);
-      }
-    },
-    { step: 'initialize', name: 'countSecretReads' },
-  );
+  recordSecretReads(client, record.reads);
   return client;
 }
 
@@ -90,6 +75,21 @@ async function every(everyMs: number, isRunning: () => boolean, tick: () => Prom
     if (due < now) due = now;
     await Promise.race([sleep(due - now), stopped]);
   }
+}
+
+// How often the event loop is asked to run: its lateness beyond this is a stall.
+const STALL_PROBE_MS = 5;
+
+/** Records every time the event loop runs more than STALL_MS late; returns the stop. */
+function watchEventLoop(record: Recorder): () => void {
+  let last = performance.now();
+  const probe = setInterval(() => {
+    const now = performance.now();
+    const late = now - last - STALL_PROBE_MS;
+    if (late > STALL_MS) record.stalls.push([Date.now(), Math.round(late)]);
+    last = now;
+  }, STALL_PROBE_MS);
+  return () => clearInterval(probe);
 }
 
 async function warmUp(config: LoadConfig, connector: Connector): Promise<void> {
@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   const readyAt = Date.now();
   recorder = record;
   writeAtomically(statusFile, record.snapshot(snapshotSeq));
+  const stopWatching = watchEventLoop(record);
 
   const n = config.instances.length;
   const inFlight = new Set<Promise<void>>();
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
   await Promise.all([newConnections, ...pooled]);
   await Promise.all(inFlight);
   const stoppedAt = Date.now();
+  stopWatching();
   clearTimeout(bound);
   await connector.end();
   secrets.destroy();
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
     skippedNewConnections: record.skippedNewConnections,
     reads: record.reads,
     switches: record.switches,
+    stalls: record.stalls,
   };
   writeAtomically(join(config.dir, 'record.json'), result);
 }

@@ -26,6 +26,15 @@ export type SecretRead = [number, number, string, string];
 /** A client pool switching credentials: [at (epoch ms), instance index, pool kind, label, reason] */
 export type CredentialSwitch = [number, number, QueryKind, string, string];
 
+/** The load process's event loop held up: [when it ran again (epoch ms), how late (ms)] */
+export type Stall = [number, number];
+
+/**
+ * Lateness of the event loop worth recording: beyond it, the process could not start or finish
+ * a query in time (a saturated machine, or a long collection), which lengthens every latency.
+ */
+export const STALL_MS = 20;
+
 /** What the parent asks for: never a password (the process reads the secret itself). */
 export interface LoadConfig {
   variant: Variant;
@@ -66,6 +75,8 @@ export interface LoadRecord {
   skippedNewConnections: number;
   reads: SecretRead[];
   switches: CredentialSwitch[];
+  /** Every time the event loop ran more than `STALL_MS` late. */
+  stalls: Stall[];
 }
 
 export interface KindCounts {
@@ -90,6 +101,7 @@ export class Recorder {
   readonly pooledQueries: Sample[] = [];
   readonly reads: SecretRead[] = [];
   readonly switches: CredentialSwitch[] = [];
+  readonly stalls: Stall[] = [];
   skippedNewConnections = 0;
   private readonly failedByInstance: number[];
 

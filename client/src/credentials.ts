@@ -25,8 +25,8 @@ export class CredentialSelector {
   /** The snapshot the choice came from: older ones cannot overturn it. */
   private basedOn = -1;
   /**
-   * Settles when the recovery after this pool's latest refused login has chosen what to try next.
-   * New connections wait for it: the credentials they would take were just refused.
+   * Settles when the latest refused login of this pool has tried what its recovery chose (see
+   * `afterRejection`). New connections wait for it.
    */
   private recovering: Promise<void> = Promise.resolve();
 
@@ -53,8 +53,9 @@ export class CredentialSelector {
   /**
    * The credentials for the next new connection. Reads AWSCURRENT only the first time; later it
    * answers from the cache and, once the newest read is older than the refresh interval, starts
-   * a background read whose result the following connections use. While a refused login of this
-   * pool waits for a read, it waits too, and so logs in with what that read chose.
+   * a background read whose result the following connections use. After a refused login of this
+   * pool it waits until that connection has tried what the recovery chose, and so logs in with
+   * credentials the server has just accepted (or that the next read chose).
    */
   async forNewConnection(): Promise<SecretVersion> {
     await this.recovering;
@@ -70,24 +71,27 @@ export class CredentialSelector {
   }
 
   /**
-   * After the server refused `failed`: the next credentials to try, or undefined when every
-   * version a read started since this round began (`roundStart`, a read sequence) offers has
-   * been refused in this round (`tried`, version ids). Concurrent refusals share one read of
-   * AWSCURRENT and AWSPENDING; a read failure is thrown.
+   * After the server refused `failed`: `next` gives the credentials to try next, or undefined
+   * when every version a read started since this round began (`roundStart`, a read sequence)
+   * offers has been refused in this round (`tried`, version ids). Concurrent refusals share one
+   * read of AWSCURRENT and AWSPENDING; a read failure rejects `next`.
+   *
+   * New connections of this pool wait until the caller calls `release`: once the server has
+   * answered its login with `next` (or at once when there is nothing to try). The credentials
+   * they would take were just refused, and the first login with the new ones goes alone: on a
+   * busy application a crowd of logins at the same moment would slow that one down, and if the
+   * server refuses the new credentials too, only one login has been refused.
    */
-  async afterRejection(
+  afterRejection(
     failed: SecretVersion,
     roundStart: number,
     tried: ReadonlySet<string>,
-  ): Promise<SecretVersion | undefined> {
-    const next = this.recoverFrom(failed, roundStart, tried);
-    // Whatever its outcome (a read failure is the refused connection's to report), it ends the
-    // wait; once settled, waiting for it costs nothing.
-    this.recovering = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
+  ): { next: Promise<SecretVersion | undefined>; release: () => void } {
+    let release: () => void = () => undefined;
+    this.recovering = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return { next: this.recoverFrom(failed, roundStart, tried), release };
   }
 
   private async recoverFrom(
@@ -103,6 +107,8 @@ export class CredentialSelector {
       }
       const snapshot = this.cache.cachedWithPending;
       if (snapshot !== undefined && snapshot.seq > roundStart) return this.pick(snapshot, tried);
+      const offered = snapshot === undefined ? undefined : this.fromEarlierRead(snapshot, failed, tried);
+      if (offered !== undefined) return offered;
       const older = this.cache.inFlight(true);
       if (older !== undefined && older.seq <= roundStart) {
         // It may predate the server's change, but a new AWSCURRENT or a withdrawn AWSPENDING in
@@ -113,6 +119,29 @@ export class CredentialSelector {
       }
       await this.cache.read(true, roundStart);
     }
+  }
+
+  /**
+   * What a recent read that began before this round (it cannot tell whether the server changed
+   * since) is still worth a login for: inside a window, another pool's read of moments ago, or
+   * the periodic read of back-to-back rotations. A read newer than this pool's choice, as a fresh
+   * one would be; otherwise only an AWSPENDING it saw next to the AWSCURRENT just refused (its
+   * AWSCURRENT is no news). Older than the refresh interval, nothing: an old AWSPENDING may have
+   * been given up, and logging in with it would only be refused.
+   */
+  private fromEarlierRead(
+    snapshot: Snapshot,
+    failed: SecretVersion,
+    tried: ReadonlySet<string>,
+  ): SecretVersion | undefined {
+    if (Date.now() - snapshot.readAt >= this.refreshIntervalMs) return undefined;
+    if (snapshot.seq > this.basedOn) return this.pick(snapshot, tried);
+    const pending = snapshot.pending;
+    if (snapshot.current.versionId !== failed.versionId || !pending || tried.has(pending.versionId)) {
+      return undefined;
+    }
+    this.choose(pending, snapshot, 'access-denied');
+    return pending;
   }
 
   /** Applies what a newer read says without any refused login: a new AWSCURRENT, or a rollback. */

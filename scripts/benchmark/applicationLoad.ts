@@ -14,6 +14,7 @@ import { type LoadRecord, VARIANTS, type Variant } from '../../sandbox/applicati
 import type { App, RotationWorld } from '../../sandbox/rotationWorld.ts';
 import { SecretsManagerDriver } from '../../sandbox/secretsManagerDriver.ts';
 import { rotateTimed } from '../../sandbox/timedRotation.ts';
+import { type FallbackLatencyResult, measureFallbackLatency } from './fallbackLatency.ts';
 import { type BenchPlan, progress } from './plan.ts';
 
 /** One variant's application through the scenario. */
@@ -27,6 +28,10 @@ interface VariantRun {
 
 export interface ApplicationLoadMeasurement {
   variants: VariantRun[];
+  /** The client's application alone, each rotation after a quiet refresh interval. */
+  alone: { period: Period; windows: Period[] };
+  /** The client's fallback one connection at a time, before any application load. */
+  oneAtATime: FallbackLatencyResult;
   rollback: {
     /** Index of the instance stopped during the rotation. */
     stopped: number;
@@ -48,6 +53,7 @@ export async function measureApplicationLoad(
   plan: BenchPlan,
   world: RotationWorld,
 ): Promise<ApplicationLoadMeasurement> {
+  const oneAtATime = await measureFallbackLatency(plan, world);
   const { instances, rotations, stepDelayMs, steadyMs, refreshIntervalMs } = plan.load;
   const servers = Array.from({ length: instances }, (_, i) => i);
   const apps: App[] = [];
@@ -107,6 +113,7 @@ export async function measureApplicationLoad(
 
     const client = loads.find((load) => load.variant === 'client') as ApplicationLoad;
     const clientApp = apps[VARIANTS.indexOf('client')] as App;
+    const alone = await rotateAlone(plan, world, clientApp);
     const stopped = instances - 1;
     progress(`application load: a rotation of the client's application with instance ${stopped} stopped`);
     const rollbackFrom = Date.now();
@@ -132,12 +139,45 @@ export async function measureApplicationLoad(
         rotations: { from: rotated[k]?.from ?? 0, to: rotated[k]?.to ?? 0 },
         windows: rotated[k]?.windows ?? [],
       })),
+      alone,
+      oneAtATime,
       rollback: { stopped, period: { from: rollbackFrom, to: rollbackTo }, rolledBack },
     };
   } finally {
     await Promise.allSettled([...running].map((load) => load.discard()));
     for (const app of apps) app.cleanup();
   }
+}
+
+/**
+ * The client's application alone through `aloneRotations` rotations. Before each, a pause longer
+ * than the refresh interval: the pools' periodic read then finds the previous rotation finished
+ * and stops reading AWSPENDING, so the first refused login of each window reads the secret, as
+ * after days without a rotation (back to back, that read can find the next AWSPENDING early).
+ */
+async function rotateAlone(
+  plan: BenchPlan,
+  world: RotationWorld,
+  app: App,
+): Promise<{ period: Period; windows: Period[] }> {
+  const { aloneRotations, refreshIntervalMs, stepDelayMs } = plan.load;
+  const quietMs = refreshIntervalMs + stepDelayMs;
+  progress(
+    `application load: ${aloneRotations} rotations of the client's application alone, ` +
+      `each after ${quietMs / 1000} s without one`,
+  );
+  const driver = new SecretsManagerDriver(world.secrets, app.invoke.bind(app), { stepDelayMs });
+  const windows: Period[] = [];
+  const from = Date.now();
+  for (let r = 1; r <= aloneRotations; r++) {
+    await sleep(quietMs);
+    const { run, window } = await rotateTimed(driver, app.secretId);
+    if (!run.ok || window === undefined) {
+      throw new Error(`rotation ${r} of the client's application alone failed: ${run.error}`);
+    }
+    windows.push(window);
+  }
+  return { period: { from, to: Date.now() }, windows };
 }
 
 export type VariantSummary = RotationsSummary & {
@@ -153,6 +193,10 @@ export interface ApplicationLoadResult {
   /** The variants ran at the same time, each against its own app on the same servers. */
   concurrent: true;
   variants: VariantSummary[];
+  /** The client's application alone, each rotation after a quiet refresh interval. */
+  alone: RotationsSummary;
+  /** The client's fallback one connection at a time, without the function's processes. */
+  oneAtATime: FallbackLatencyResult;
   rollback: {
     instances: number;
     stoppedInstance: number;
@@ -179,6 +223,8 @@ export function summarizeApplicationLoad(
       steady: steadyReads(run.record, run.steady),
       skippedNewConnections: run.record.skippedNewConnections,
     })),
+    alone: summarizeRotations(client, m.alone.period, m.alone.windows),
+    oneAtATime: m.oneAtATime,
     rollback: {
       instances: plan.load.instances,
       stoppedInstance: m.rollback.stopped,

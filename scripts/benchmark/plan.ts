@@ -58,12 +58,20 @@ export interface BenchPlan {
    * after `steadyMs` without rotations; the client refreshes its cached AWSCURRENT every
    * `refreshIntervalMs`.
    */
+  /** Password changes for the client's fallback measured one at a time. */
+  fallbackRepetitions: number;
   load: {
     instances: number;
     rotations: number;
     stepDelayMs: number;
     steadyMs: number;
     refreshIntervalMs: number;
+    /**
+     * Then the client's application alone through `aloneRotations` rotations, each after a
+     * quiet refresh interval: the latency of its connections refused first in a window, on a
+     * machine the other applications no longer saturate, as the first rotation after days.
+     */
+    aloneRotations: number;
   };
 }
 
@@ -95,9 +103,24 @@ export function readPlan(argv?: string[]): BenchPlan {
         latencyMsPerChunk: 1,
         latencyInstances: smoke ? 2 : 16,
         latencyProxiesPerProcess: 16,
+        fallbackRepetitions: smoke ? 3 : 31,
         load: smoke
-          ? { instances: 3, rotations: 2, stepDelayMs: 200, steadyMs: 2_500, refreshIntervalMs: 1_000 }
-          : { instances: 3, rotations: 10, stepDelayMs: 1_000, steadyMs: 12_000, refreshIntervalMs: 5_000 },
+          ? {
+              instances: 3,
+              rotations: 2,
+              stepDelayMs: 200,
+              steadyMs: 2_500,
+              refreshIntervalMs: 1_000,
+              aloneRotations: 1,
+            }
+          : {
+              instances: 3,
+              rotations: 10,
+              stepDelayMs: 1_000,
+              steadyMs: 12_000,
+              refreshIntervalMs: 5_000,
+              aloneRotations: 5,
+            },
       };
     },
     argv,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   failuresByInstance,
   fallbackConnections,
+  readsOfBothLabels,
   steadyReads,
   summarizeRotations,
   tally,
@@ -26,6 +27,7 @@ function record(changes: Partial<LoadRecord> = {}): LoadRecord {
     skippedNewConnections: 0,
     reads: [],
     switches: [],
+    stalls: [],
     ...changes,
   };
 }
@@ -83,6 +85,40 @@ describe('the application load analysis', () => {
     expect(summary.secretReads).toEqual({ total: 2, perRotation: 1 });
     // Inside the windows only: the read at 900 came before the first.
     expect(summary.latency.readMs).toBe(35);
+    expect(summary.latency.readBothMs).toBe(40);
+  });
+
+  it("counts the load process's event-loop stalls in the period only", () => {
+    const load = record({
+      stalls: [
+        [500, 30],
+        [1_500, 80],
+        [1_700, 25],
+        [9_000, 400],
+      ],
+    });
+
+    expect(summarizeRotations(load, { from: 1_000, to: 2_000 }, []).stalls).toEqual({
+      count: 2,
+      totalMs: 105,
+      longestMs: 80,
+    });
+  });
+
+  it('times a read of both labels from its first call to its last answer', () => {
+    expect(
+      readsOfBothLabels([
+        [100, 10, 'AWSCURRENT', ''], // a refresh of AWSCURRENT alone
+        [500, 20, 'AWSCURRENT', ''],
+        [501, 35, 'AWSPENDING', ''], // asked a millisecond later, answered after AWSCURRENT
+        [900, 15, 'AWSPENDING', ''], // no AWSCURRENT with it
+        [1_300, 14, 'AWSCURRENT', ''],
+        [1_306, 14, 'AWSPENDING', ''], // the SDK started it 6 ms after AWSCURRENT
+      ]),
+    ).toEqual([
+      { at: 500, ms: 36 },
+      { at: 1_300, ms: 20 },
+    ]);
   });
 
   it('takes the first connection in flight at a switch after a refused login as the one that paid for it', () => {
@@ -109,12 +145,54 @@ describe('the application load analysis', () => {
       ],
     });
 
-    expect(fallbackConnections(load)).toEqual([{ sample: refusedFirst, switchAt: 1_100, readFrom: 1_030 }]);
+    expect(fallbackConnections(load)).toEqual([
+      { sample: refusedFirst, switchAt: 1_100, readFrom: 1_030, waitedForRead: true },
+    ]);
     expect(summarizeRotations(load, { from: 0, to: 2_000 }, [{ from: 950, to: 1_150 }]).latency).toEqual({
       outsideMs: 20,
       insideMs: 120,
-      fallback: { connections: 1, medianMs: 120, refusedLoginMs: 30, readWaitMs: 70, loginMs: 20 },
+      fallback: {
+        connections: 1,
+        fromCache: 0,
+        medianMs: 120,
+        refusedLoginMs: 30,
+        readWaitMs: 70,
+        loginMs: 20,
+      },
       readMs: 70,
+      readBothMs: 70,
+    });
+  });
+
+  it('keeps fallbacks that found AWSPENDING already read out of the medians, and counts them', () => {
+    const joinedAnotherPoolsRead = ok(1_000, 90, 1);
+    const fromCache = ok(3_000, 25, 2);
+    const load = record({
+      newConnections: [ok(500, 20, 0), joinedAnotherPoolsRead, fromCache, ok(4_000, 20, 0)],
+      // Another pool's refused login read both labels from 990 to 1_050.
+      reads: [
+        [990, 60, 'AWSCURRENT', ''],
+        [990, 60, 'AWSPENDING', ''],
+      ],
+      switches: [
+        [1_051, 1, 'new', 'AWSPENDING', 'access-denied'],
+        [3_010, 2, 'new', 'AWSPENDING', 'access-denied'],
+      ],
+    });
+
+    expect(fallbackConnections(load)).toEqual([
+      { sample: joinedAnotherPoolsRead, switchAt: 1_051, waitedForRead: true },
+      { sample: fromCache, switchAt: 3_010, waitedForRead: false },
+    ]);
+    expect(
+      summarizeRotations(load, { from: 0, to: 5_000 }, [{ from: 900, to: 3_100 }]).latency.fallback,
+    ).toEqual({
+      connections: 2,
+      fromCache: 1,
+      medianMs: 90,
+      refusedLoginMs: null,
+      readWaitMs: null,
+      loginMs: 39,
     });
   });
 

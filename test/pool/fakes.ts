@@ -90,16 +90,26 @@ export function mockedSecretsManager(secret: FakeSecret): {
   return { client, mock };
 }
 
-/** A hold on every read until `release()`. */
-export function holdReads(secret: FakeSecret): { release: () => void } {
+/** Sets `owner.gate` to a promise that `release()` settles (and clears). */
+function hold(owner: { gate: Promise<void> | undefined }): { release: () => void } {
   let release = () => {};
-  secret.gate = new Promise<void>((resolve) => {
+  owner.gate = new Promise<void>((resolve) => {
     release = () => {
-      secret.gate = undefined;
+      owner.gate = undefined;
       resolve();
     };
   });
   return { release };
+}
+
+/** A hold on every read until `release()`. */
+export function holdReads(secret: FakeSecret): { release: () => void } {
+  return hold(secret);
+}
+
+/** A hold on the answer to every login until `release()`. */
+export function holdLogins(db: FakeDatabase): { release: () => void } {
+  return hold(db);
 }
 
 /** The error mysql2 gives for a refused login (shape only: code, errno, message). */
@@ -117,8 +127,12 @@ export class FakeDatabase {
   readonly accounts = new Map<string, string>();
   logins = 0;
   refused = 0;
+  /** Logins asked for, answered or not. */
+  started = 0;
   /** Date.now() of every refusal. */
   readonly refusedAt: number[] = [];
+  /** While set, logins wait for it before they are answered (see holdLogins). */
+  gate: Promise<void> | undefined;
 
   constructor(username: string, password: string) {
     this.accounts.set(username, password);
@@ -131,7 +145,8 @@ export class FakeDatabase {
   }
 
   async login(credentials: SecretVersion): Promise<string> {
-    await Promise.resolve();
+    this.started++;
+    await (this.gate ?? Promise.resolve());
     if (this.accounts.get(credentials.username) === credentials.password) {
       this.logins++;
       return `${credentials.username} via ${credentials.label} ${credentials.versionId}`;

@@ -22,7 +22,15 @@ const plan: BenchPlan = {
   latencyMsPerChunk: 1,
   latencyInstances: 16,
   latencyProxiesPerProcess: 16,
-  load: { instances: 3, rotations: 10, stepDelayMs: 1000, steadyMs: 12_000, refreshIntervalMs: 5_000 },
+  fallbackRepetitions: 21,
+  load: {
+    instances: 3,
+    rotations: 10,
+    stepDelayMs: 1000,
+    steadyMs: 12_000,
+    refreshIntervalMs: 5_000,
+    aloneRotations: 5,
+  },
 };
 
 function variant(name: VariantSummary['variant'], changes: Partial<VariantSummary> = {}): VariantSummary {
@@ -33,11 +41,20 @@ function variant(name: VariantSummary['variant'], changes: Partial<VariantSummar
     newConnections: { attempts: 3000, failed: 0, byCode: {}, failedInWindows: 0 },
     pooledQueries: { attempts: 4000, failed: 0, byCode: {} },
     secretReads: { total: 30, perRotation: 3 },
+    stalls: { count: 4, totalMs: 130, longestMs: 45 },
     latency: {
       outsideMs: 18,
       insideMs: 20,
-      fallback: { connections: 30, medianMs: 70, refusedLoginMs: 19, readWaitMs: 31, loginMs: 20 },
-      readMs: 30,
+      fallback: {
+        connections: 30,
+        fromCache: 20,
+        medianMs: 70,
+        refusedLoginMs: 19,
+        readWaitMs: 31,
+        loginMs: 20,
+      },
+      readMs: 20,
+      readBothMs: 30,
     },
     steady: { seconds: 12, refreshIntervalMs: 5_000, reads: 0, limit: 3 },
     skippedNewConnections: 0,
@@ -64,6 +81,15 @@ function applicationLoad(changes: Partial<ApplicationLoadResult> = {}): Applicat
       variant('reread', { newConnections: denied }),
       variant('client', { steady: { seconds: 12, refreshIntervalMs: 5_000, reads: 2, limit: 3 } }),
     ],
+    alone: { ...variant('client'), rotations: 5, stalls: { count: 1, totalMs: 22, longestMs: 22 } },
+    oneAtATime: {
+      repetitions: 21,
+      newConnectionMs: 5,
+      fallbackMs: 33,
+      extraMs: 23,
+      readBothMs: 24,
+      refusedLogins: 1,
+    },
     rollback: {
       instances: 3,
       stoppedInstance: 2,
@@ -277,22 +303,73 @@ describe('the bench verdicts', () => {
     expect(verdict(metric('client'), results({ applicationLoad: oneFailed }))).toMatchObject({ met: false });
   });
 
-  it('judge the extra latency of a refused connection beyond its refused login against one read of the same run', () => {
-    const metric = 'app client: refused first in a window, extra beyond its refused login (median of 30)';
-    const base = variant('client').latency;
-    const slowRead = applicationLoad({
-      variants: [variant('client', { latency: { ...base, fallback: { ...base.fallback, medianMs: 75 } } })],
+  it('judge the extra latency of a connection refused first, one window at a time, against one read of both labels', () => {
+    const metric =
+      'app client, one window at a time: refused first, extra beyond its refused login (median of 21)';
+    const slowerThanItsRead = applicationLoad({
+      oneAtATime: { ...applicationLoad().oneAtATime, extraMs: 25 },
+    });
+    const base = variant('client');
+    const slowUnderLoad = applicationLoad({
+      alone: { ...base, latency: { ...base.latency, fallback: { ...base.latency.fallback, medianMs: 300 } } },
+      variants: [
+        variant('client', {
+          latency: { ...base.latency, fallback: { ...base.latency.fallback, medianMs: 300 } },
+        }),
+      ],
     });
 
-    // 70 - 2 x 20 (a connection inside the windows) = 30 ms, as long as a read: met.
-    expect(verdict(metric)).toMatchObject({ value: '30 ms', target: '<= 1 read', met: true });
+    // 23 ms, within one read of both labels (the client's read, 24 ms): met.
+    expect(verdict(metric)).toMatchObject({ value: '23 ms', target: '<= 1 read', met: true });
+    expect(verdict(metric, results({ applicationLoad: slowerThanItsRead }))).toMatchObject({
+      value: '25 ms',
+      met: false,
+    });
     expect(
       verdict(
-        'app client: refused first in a window: refused login / wait for the read / login (medians of 30)',
+        'app client, one window at a time: new connection / refused first / read of both labels / refused logins each (medians of 21)',
+      ),
+    ).toMatchObject({ value: '5 ms / 33 ms / 24 ms / 1', met: null });
+    // Under application load, with the function's processes on the same 2 cores, it is shown, not judged.
+    const counts = '(median of 10; 20 more found AWSPENDING read before)';
+    const underLoad = [
+      `app client, with the others: refused first in a window, waited for a read: extra beyond its refused login ${counts}`,
+      `app client alone: refused first in a window, waited for a read: extra beyond its refused login ${counts}`,
+    ];
+    for (const line of underLoad) {
+      expect(verdict(line, results({ applicationLoad: slowUnderLoad }))).toMatchObject({
+        value: '260 ms',
+        met: null,
+      });
+    }
+    expect(verdict(metric, results({ applicationLoad: slowUnderLoad }))).toMatchObject({ met: true });
+    expect(
+      verdict(
+        'app client alone: refused first in a window, waited for a read: refused login / wait for the read / login (medians of 10; 20 more found AWSPENDING read before)',
       ),
     ).toMatchObject({ value: '19 ms / 31 ms / 20 ms', target: '', met: null });
-    expect(verdict(metric, results({ applicationLoad: slowRead }))).toMatchObject({
-      value: '35 ms',
+    expect(
+      verdict("app client: its process's event loop over 20 ms late, with the others / alone"),
+    ).toMatchObject({
+      value: '4, 130 ms, longest 45 ms / 1, 22 ms, longest 22 ms',
+      met: null,
+    });
+  });
+
+  it('judge the failed queries of the client alone', () => {
+    const metric =
+      'app client alone: failed new connections / pooled queries, 5 rotations each after a quiet refresh interval';
+    const oneFailed = applicationLoad({
+      alone: {
+        ...variant('client'),
+        rotations: 5,
+        newConnections: { attempts: 900, failed: 1, byCode: {}, failedInWindows: 1 },
+      },
+    });
+
+    expect(verdict(metric)).toMatchObject({ value: '0 / 0', target: '0', met: true });
+    expect(verdict(metric, results({ applicationLoad: oneFailed }))).toMatchObject({
+      value: '1 / 0',
       met: false,
     });
   });

@@ -5,7 +5,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { AWS_TEST_CREDENTIALS, TEST_REGION } from '../../sandbox/moto.ts';
+import { AWS_TEST_CREDENTIALS, TEST_REGION } from './moto.ts';
 
 export function motoClient(endpoint: string): SecretsManagerClient {
   return new SecretsManagerClient({

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { createPool } from '../../client/src/index.ts';
+import { appInstances } from '../../sandbox/applicationLoad.ts';
+import { median, readsOfBothLabels } from '../../sandbox/applicationLoadAnalysis.ts';
+import type { SecretRead } from '../../sandbox/applicationLoadRecord.ts';
+import type { MariaDbServer } from '../../sandbox/mariadbServer.ts';
+import { MotoSecret, motoClient } from '../../sandbox/motoSecret.ts';
+import { newPassword, type RotationWorld } from '../../sandbox/rotationWorld.ts';
+import { recordSecretReads } from '../../sandbox/secretReads.ts';
+import { type BenchPlan, progress } from './plan.ts';
+
+/** Medians over the repetitions, in ms. */
+export interface FallbackLatencyResult {
+  repetitions: number;
+  /** A new connection (login, `SELECT 1`, close) just before the password changed. */
+  newConnectionMs: number;
+  /** The connection refused first: refused login, read, login with AWSPENDING, `SELECT 1`. */
+  fallbackMs: number;
+  /** What it paid beyond two new connections (the refused login and the one that worked). */
+  extraMs: number;
+  /** The read it waited for: AWSCURRENT and AWSPENDING asked at once, to the last answer. */
+  readBothMs: number;
+  /** Refused logins per fallback: 1 when nothing but the changed password was tried. */
+  refusedLogins: number;
+}
+
+const NEW_CONNECTIONS_BEFORE = 3;
+
+/**
+ * The client's own cost of a rotation window, one connection at a time on an otherwise idle
+ * machine: a pool of the client on one server, then per repetition createSecret (a new
+ * AWSPENDING), setSecret's change of the password on the server, one new connection (refused,
+ * then AWSPENDING after one read), and finishSecret. The server is changed directly, as the
+ * function would, so that the function's own process does not share the CPU with the client
+ * (the application-load measurement shows that case).
+ */
+export async function measureFallbackLatency(
+  plan: BenchPlan,
+  world: RotationWorld,
+): Promise<FallbackLatencyResult> {
+  const repetitions = plan.fallbackRepetitions;
+  progress(`client fallback one at a time: ${repetitions} password changes`);
+  const app = await world.createApp({ servers: [0], namePrefix: 'fallback' });
+  const server = world.servers[0];
+  if (server === undefined) throw new Error('no server for the fallback measurement');
+  const secrets = motoClient(world.moto.endpoint);
+  const reads: SecretRead[] = [];
+  recordSecretReads(secrets, reads);
+  const initial = await secrets.send(new GetSecretValueCommand({ SecretId: app.secretId }));
+  const { password } = JSON.parse(initial.SecretString ?? '{}') as { password: string };
+  const secret = await MotoSecret.create(secrets, app.username, password);
+  let refused = 0;
+  const pool = createPool({
+    ...(appInstances(app)[0] as { host: string; port: number }),
+    secretId: secret.id,
+    secretsManager: secrets,
+    ssl: { ca: readFileSync(world.ca.caFile, 'utf8') },
+    connectionLimit: 4,
+    // As in the application load: no statement is prepared, and its cache would cost CPU.
+    maxPreparedStatements: 1,
+  });
+  const connect = async () => {
+    const started = performance.now();
+    const connection = await pool.getConnection();
+    try {
+      await connection.query('SELECT 1');
+    } finally {
+      connection.destroy();
+    }
+    return performance.now() - started;
+  };
+  const samples = {
+    before: [] as number[],
+    fallback: [] as number[],
+    extra: [] as number[],
+    read: [] as number[],
+  };
+  try {
+    // Warm: the TLS session, the pool, the SDK's connection to moto.
+    for (let i = 0; i < 5; i++) await connect();
+    const deniedBefore = await accessDenied(server);
+    for (let r = 0; r < repetitions; r++) {
+      const before: number[] = [];
+      for (let i = 0; i < NEW_CONNECTIONS_BEFORE; i++) before.push(await connect());
+      const next = newPassword('Fallback');
+      const pending = await secret.putPending(app.username, next);
+      await server.setPassword(app.username, next);
+      const readsBefore = reads.length;
+      const fallbackMs = await connect();
+      const read = readsOfBothLabels(reads.slice(readsBefore));
+      if (read.length !== 1) {
+        throw new Error(
+          `the client's fallback made ${read.length} reads of both labels of its secret, not 1`,
+        );
+      }
+      await secret.finish(pending);
+      const normal = median(before) as number;
+      samples.before.push(normal);
+      samples.fallback.push(fallbackMs);
+      samples.extra.push(fallbackMs - 2 * normal);
+      samples.read.push((read[0] as { ms: number }).ms);
+    }
+    refused = (await accessDenied(server)) - deniedBefore;
+  } finally {
+    await pool.end();
+    secrets.destroy();
+    app.cleanup();
+  }
+  const round = (values: number[]) => Number((median(values) as number).toFixed(1));
+  return {
+    repetitions,
+    newConnectionMs: round(samples.before),
+    fallbackMs: round(samples.fallback),
+    extraMs: round(samples.extra),
+    readBothMs: round(samples.read),
+    refusedLogins: refused / repetitions,
+  };
+}
+
+/** The server's count of refused logins since it started. */
+async function accessDenied(server: MariaDbServer): Promise<number> {
+  const rows = await server.adminQuery("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'");
+  return Number((rows[0] as { Value?: unknown } | undefined)?.Value ?? Number.NaN);
+}
