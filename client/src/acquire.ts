@@ -40,51 +40,49 @@ export async function openWithRotation<T>(
   const attempts: RefusedAttempt[] = [];
   const readFailures = new Set<string>();
   let lastRefusal: unknown;
-  // Set while this connection holds the pool's other new connections (see afterRejection).
+  // Set while the pool's other new connections wait for this one's next login (afterRejection).
   let releaseHeld: (() => void) | undefined;
-  try {
-    for (let round = 0; ; round++) {
-      const roundStart = selector.readSequence;
-      const tried = new Set<string>();
-      for (;;) {
-        try {
-          return await open(credentials);
-        } catch (error) {
-          if (!isAccessDenied(error)) throw error;
-          lastRefusal = error;
-        } finally {
-          // The server has answered the login with what the recovery chose.
-          releaseHeld?.();
-          releaseHeld = undefined;
-        }
-        attempts.push({
-          label: credentials.label,
-          versionId: credentials.versionId,
-          username: credentials.username,
-        });
-        tried.add(credentials.versionId);
-        const recovery = selector.afterRejection(credentials, roundStart, tried);
-        releaseHeld = recovery.release;
-        let next: SecretVersion | undefined;
-        try {
-          next = await recovery.next;
-        } catch (error) {
-          // Secrets Manager unreachable: this round is over; the next one reads again.
-          readFailures.add(describeError(error));
-        }
-        if (next === undefined) break;
-        credentials = next;
+  for (let round = 0; ; round++) {
+    const roundStart = selector.readSequence;
+    const tried = new Set<string>();
+    for (;;) {
+      try {
+        return await open(credentials);
+      } catch (error) {
+        if (!isAccessDenied(error)) throw error;
+        lastRefusal = error;
+      } finally {
+        // The server has answered the login with what the recovery chose.
+        releaseHeld?.();
+        releaseHeld = undefined;
       }
-      releaseHeld?.();
-      releaseHeld = undefined;
-      const pendingReadError = selector.pendingReadError;
-      if (pendingReadError !== undefined) readFailures.add(pendingReadError);
-      if (round >= policy.retries) throw rejection(target, attempts, round + 1, readFailures, lastRefusal);
-      await sleep(backoffDelay(round + 1, policy.backoff));
-      credentials = await selector.forNewConnection();
+      attempts.push({
+        label: credentials.label,
+        versionId: credentials.versionId,
+        username: credentials.username,
+      });
+      tried.add(credentials.versionId);
+      const recovery = selector.afterRejection(credentials, roundStart, tried);
+      let next: SecretVersion | undefined;
+      try {
+        next = await recovery.next;
+      } catch (error) {
+        // Secrets Manager unreachable: this round is over; the next one reads again.
+        readFailures.add(describeError(error));
+      }
+      if (next === undefined) {
+        // Nothing to log in with: the held connections go on (and wait no backoff of this one).
+        recovery.release();
+        break;
+      }
+      releaseHeld = recovery.release;
+      credentials = next;
     }
-  } finally {
-    releaseHeld?.();
+    const pendingReadError = selector.pendingReadError;
+    if (pendingReadError !== undefined) readFailures.add(pendingReadError);
+    if (round >= policy.retries) throw rejection(target, attempts, round + 1, readFailures, lastRefusal);
+    await sleep(backoffDelay(round + 1, policy.backoff));
+    credentials = await selector.forNewConnection();
   }
 }
 

@@ -43,6 +43,20 @@ async function twoInstances() {
   return { secret, db, db2, shard1, shard2 };
 }
 
+/**
+ * inRotationWindow() with reads held: one new connection refused and waiting for the read, then
+ * a second one started behind it.
+ */
+async function refusedThenHeld() {
+  const { secret, db, pool } = await inRotationWindow();
+  const reads = holdReads(secret);
+  const refused = pool.open();
+  await settle();
+  const later = pool.open();
+  await settle();
+  return { secret, db, reads, refused, later };
+}
+
 describe('a refused login', () => {
   it('inside the rotation window logs in with AWSPENDING, reading both labels at once', async () => {
     const { secret, db, pool } = await inRotationWindow();
@@ -77,15 +91,9 @@ describe('a refused login', () => {
   });
 
   it('holds a new connection while a refused one waits for the read, so it is not refused too', async () => {
-    const { secret, db, pool } = await inRotationWindow();
-    const hold = holdReads(secret);
-
-    const refused = pool.open();
-    await settle();
-    const later = pool.open();
-    await settle();
+    const { secret, db, reads, refused, later } = await refusedThenHeld();
     const loginsWhileHeld = db.logins + db.refused;
-    hold.release();
+    reads.release();
     const served = await Promise.all([refused, later]);
 
     expect(loginsWhileHeld).toBe(2);
@@ -95,12 +103,7 @@ describe('a refused login', () => {
   });
 
   it('lets a held connection log in only once the server has answered the login with what the read chose', async () => {
-    const { secret, db, pool } = await inRotationWindow();
-    const reads = holdReads(secret);
-    const refused = pool.open();
-    await settle();
-    const later = pool.open();
-    await settle();
+    const { db, reads, refused, later } = await refusedThenHeld();
     const logins = holdLogins(db);
     reads.release();
     await settle();
