@@ -14,27 +14,42 @@ import { type BenchPlan, progress } from './plan.ts';
 /** Medians over the repetitions, in ms. */
 export interface FallbackLatencyResult {
   repetitions: number;
-  /** A new connection (login, `SELECT 1`, close) just before the password changed. */
+  /**
+   * A new connection (login, `SELECT 1`, close) in the same circumstances as the logins of the
+   * refused one: the process had just waited on a call (here createSecret's, just before the
+   * password changed), with nothing else to do meanwhile.
+   */
   newConnectionMs: number;
+  /** A new connection straight after another (caches hot): for comparison, not judged. */
+  loopConnectionMs: number;
   /** The connection refused first: refused login, read, login with AWSPENDING, `SELECT 1`. */
   fallbackMs: number;
   /** What it paid beyond two new connections (the refused login and the one that worked). */
   extraMs: number;
   /** The read it waited for: AWSCURRENT and AWSPENDING asked at once, to the last answer. */
   readBothMs: number;
+  /** Its parts before and after the read: the refused login and the client's own work until the
+   * read's call; the client's work after the last answer, the login with AWSPENDING, `SELECT 1`. */
+  beforeReadMs: number;
+  afterReadMs: number;
   /** Refused logins per fallback: 1 when nothing but the changed password was tried. */
   refusedLogins: number;
 }
 
-const NEW_CONNECTIONS_BEFORE = 3;
+const CONNECTIONS_IN_A_ROW = 3;
 
 /**
  * The client's own cost of a rotation window, one connection at a time on an otherwise idle
- * machine: a pool of the client on one server, then per repetition createSecret (a new
- * AWSPENDING), setSecret's change of the password on the server, one new connection (refused,
- * then AWSPENDING after one read), and finishSecret. The server is changed directly, as the
- * function would, so that the function's own process does not share the CPU with the client
- * (the application-load measurement shows that case).
+ * machine: a pool of the client on one server, then per repetition a few new connections in a
+ * row, createSecret (a new AWSPENDING), one new connection, setSecret's change of the password on
+ * the server, one new connection (refused, then AWSPENDING after one read), and finishSecret. The
+ * server is changed directly, as the function would, so that the function's own process does not
+ * share the CPU with the client (the application-load measurement shows that case).
+ *
+ * The refused connection's two logins each start after the process waited on a call (the
+ * password change, the read), so they are compared with the new connection opened after
+ * createSecret's call, not with those in a row: one connection straight after another finds the
+ * CPU's caches and the TLS and mysql2 code hot, and takes about half a millisecond less.
  */
 export async function measureFallbackLatency(
   plan: BenchPlan,
@@ -61,8 +76,11 @@ export async function measureFallbackLatency(
     // As in the application load: no statement is prepared, and its cache would cost CPU.
     maxPreparedStatements: 1,
   });
+  // The start is on the clock of the recorded reads (fractional epoch milliseconds).
+  let startedAt = 0;
   const connect = async () => {
     const started = performance.now();
+    startedAt = performance.timeOrigin + started;
     const connection = await pool.getConnection();
     try {
       await connection.query('SELECT 1');
@@ -72,30 +90,36 @@ export async function measureFallbackLatency(
     return performance.now() - started;
   };
   const samples = {
+    loop: [] as number[],
     before: [] as number[],
     fallback: [] as number[],
     extra: [] as number[],
     read: [] as number[],
+    beforeRead: [] as number[],
+    afterRead: [] as number[],
   };
   try {
     // Warm: the TLS session, the pool, the SDK's connection to moto.
     for (let i = 0; i < 5; i++) await connect();
     const deniedBefore = await accessDenied(server);
     for (let r = 0; r < repetitions; r++) {
-      const before: number[] = [];
-      for (let i = 0; i < NEW_CONNECTIONS_BEFORE; i++) before.push(await connect());
+      const loop: number[] = [];
+      for (let i = 0; i < CONNECTIONS_IN_A_ROW; i++) loop.push(await connect());
       const next = newPassword('Fallback');
       const pending = await secret.putPending(app.username, next);
+      const normal = await connect();
       await server.setPassword(app.username, next);
       const readsBefore = reads.length;
       const fallbackMs = await connect();
-      const readMs = oneReadOfBothLabels(reads.slice(readsBefore));
+      const read = oneReadOfBothLabels(reads.slice(readsBefore));
       await secret.finish(pending);
-      const normal = median(before) as number;
+      samples.loop.push(median(loop) as number);
       samples.before.push(normal);
       samples.fallback.push(fallbackMs);
       samples.extra.push(fallbackMs - 2 * normal);
-      samples.read.push(readMs);
+      samples.read.push(read.to - read.from);
+      samples.beforeRead.push(read.from - startedAt);
+      samples.afterRead.push(startedAt + fallbackMs - read.to);
     }
     refused = (await accessDenied(server)) - deniedBefore;
   } finally {
@@ -107,18 +131,21 @@ export async function measureFallbackLatency(
   return {
     repetitions,
     newConnectionMs: round(samples.before),
+    loopConnectionMs: round(samples.loop),
     fallbackMs: round(samples.fallback),
     extraMs: round(samples.extra),
     readBothMs: round(samples.read),
+    beforeReadMs: round(samples.beforeRead),
+    afterReadMs: round(samples.afterRead),
     refusedLogins: refused / repetitions,
   };
 }
 
 /**
- * The time of the one read a fallback makes: its AWSCURRENT and AWSPENDING calls, from the first
- * start to the last answer. Anything else (no read, two reads) means the client misbehaved.
+ * The one read a fallback makes: its AWSCURRENT and AWSPENDING calls, from the first start to the
+ * last answer (epoch ms). Anything else (no read, two reads) means the client misbehaved.
  */
-function oneReadOfBothLabels(calls: SecretRead[]): number {
+function oneReadOfBothLabels(calls: SecretRead[]): { from: number; to: number } {
   const stages = calls.map(([, , stage]) => stage).sort();
   if (stages.join() !== 'AWSCURRENT,AWSPENDING' || calls.some(([, , , error]) => error !== '')) {
     throw new Error(
@@ -126,8 +153,10 @@ function oneReadOfBothLabels(calls: SecretRead[]): number {
         `${calls.some(([, , , error]) => error !== '') ? ' (with failures)' : ''}: expected one read of AWSCURRENT and AWSPENDING`,
     );
   }
-  const from = Math.min(...calls.map(([at]) => at));
-  return Math.max(...calls.map(([at, ms]) => at + ms)) - from;
+  return {
+    from: Math.min(...calls.map(([at]) => at)),
+    to: Math.max(...calls.map(([at, ms]) => at + ms)),
+  };
 }
 
 /** The server's count of refused logins since it started. */
