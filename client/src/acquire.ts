@@ -23,18 +23,36 @@ export interface Target {
   endpoint: string;
 }
 
+/** A connection to the server opened ahead of a login (a `SpareSocket`). */
+export interface Spare<S> {
+  /** For the next login: undefined when it has failed or grown too old. */
+  take(): S | undefined;
+  /** Closes it unless a login took it. */
+  discard(): void;
+}
+
+// A spare outlives its round only when the first backoff cannot make it too old (see SpareSocket).
+const SPARE_ACROSS_BACKOFF_MS = 500;
+
 /**
  * Opens a new connection with the credentials the selector chose. When the server refuses them
  * (1045), tries what a fresh read offers (AWSCURRENT first, then AWSPENDING), each version once
  * per round; when a round has nothing left to try, waits (backoff with jitter) and starts
  * another, up to `retries` more. A refused login never ran anything on the server, so retrying
  * is safe; any other failure is thrown at once, as it has nothing to do with credentials.
+ *
+ * With `openSpare`, each refusal of the first round opens a connection to the server while the
+ * read is under way, and the next login runs on it (`open`'s second argument): the login that
+ * follows the read then does not start from TCP's handshake. The next login comes right after
+ * the read, or after the first backoff when that is short; otherwise no spare is opened, as one
+ * closed unused counts against the host on the server.
  */
-export async function openWithRotation<T>(
+export async function openWithRotation<T, S = never>(
   selector: CredentialSelector,
   policy: RetryPolicy,
   target: Target,
-  open: (credentials: SecretVersion) => Promise<T>,
+  open: (credentials: SecretVersion, spare: S | undefined) => Promise<T>,
+  openSpare?: () => Spare<S>,
 ): Promise<T> {
   let credentials = await selector.forNewConnection();
   const attempts: RefusedAttempt[] = [];
@@ -42,47 +60,57 @@ export async function openWithRotation<T>(
   let lastRefusal: unknown;
   // Set while the pool's other new connections wait for this one's next login (afterRejection).
   let releaseHeld: (() => void) | undefined;
-  for (let round = 0; ; round++) {
-    const roundStart = selector.readSequence;
-    const tried = new Set<string>();
-    for (;;) {
-      try {
-        return await open(credentials);
-      } catch (error) {
-        if (!isAccessDenied(error)) throw error;
-        lastRefusal = error;
-      } finally {
-        // The server has answered the login with what the recovery chose.
-        releaseHeld?.();
-        releaseHeld = undefined;
+  let spare: Spare<S> | undefined;
+  const spareInFirstRound =
+    openSpare !== undefined && policy.retries > 0 && policy.backoff.baseMs <= SPARE_ACROSS_BACKOFF_MS;
+  try {
+    for (let round = 0; ; round++) {
+      const roundStart = selector.readSequence;
+      const tried = new Set<string>();
+      for (;;) {
+        const socket = spare?.take();
+        spare = undefined;
+        try {
+          return await open(credentials, socket);
+        } catch (error) {
+          if (!isAccessDenied(error)) throw error;
+          lastRefusal = error;
+        } finally {
+          // The server has answered the login with what the recovery chose.
+          releaseHeld?.();
+          releaseHeld = undefined;
+        }
+        attempts.push({
+          label: credentials.label,
+          versionId: credentials.versionId,
+          username: credentials.username,
+        });
+        tried.add(credentials.versionId);
+        if (round === 0 && spareInFirstRound) spare = openSpare();
+        const recovery = selector.afterRejection(credentials, roundStart, tried);
+        let next: SecretVersion | undefined;
+        try {
+          next = await recovery.next;
+        } catch (error) {
+          // Secrets Manager unreachable: this round is over; the next one reads again.
+          readFailures.add(describeError(error));
+        }
+        if (next === undefined) {
+          // Nothing to log in with: the held connections go on (and wait no backoff of this one).
+          recovery.release();
+          break;
+        }
+        releaseHeld = recovery.release;
+        credentials = next;
       }
-      attempts.push({
-        label: credentials.label,
-        versionId: credentials.versionId,
-        username: credentials.username,
-      });
-      tried.add(credentials.versionId);
-      const recovery = selector.afterRejection(credentials, roundStart, tried);
-      let next: SecretVersion | undefined;
-      try {
-        next = await recovery.next;
-      } catch (error) {
-        // Secrets Manager unreachable: this round is over; the next one reads again.
-        readFailures.add(describeError(error));
-      }
-      if (next === undefined) {
-        // Nothing to log in with: the held connections go on (and wait no backoff of this one).
-        recovery.release();
-        break;
-      }
-      releaseHeld = recovery.release;
-      credentials = next;
+      const pendingReadError = selector.pendingReadError;
+      if (pendingReadError !== undefined) readFailures.add(pendingReadError);
+      if (round >= policy.retries) throw rejection(target, attempts, round + 1, readFailures, lastRefusal);
+      await sleep(backoffDelay(round + 1, policy.backoff));
+      credentials = await selector.forNewConnection();
     }
-    const pendingReadError = selector.pendingReadError;
-    if (pendingReadError !== undefined) readFailures.add(pendingReadError);
-    if (round >= policy.retries) throw rejection(target, attempts, round + 1, readFailures, lastRefusal);
-    await sleep(backoffDelay(round + 1, policy.backoff));
-    credentials = await selector.forNewConnection();
+  } finally {
+    spare?.discard();
   }
 }
 

@@ -1,14 +1,22 @@
+import type { Socket } from 'node:net';
 import { createPool as createMysqlPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { openWithRotation } from './acquire.ts';
 import { CredentialSelector } from './credentials.ts';
 import { UnsupportedDriverError } from './errors.ts';
 import { type CredentialsChange, parseOptions, type RotatingPoolOptions } from './options.ts';
 import { type SecretVersion, secretCacheFor } from './secretCache.ts';
+import { SpareSocket } from './spareSocket.ts';
 
 /** The part of mysql2's pool settings that every new pooled connection copies its login from. */
 interface LoginSlot {
   user?: string;
   password?: string;
+  host: string;
+  port: number;
+  enableKeepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  /** The socket, or a function that gives it, when not mysql2's own TCP connection. */
+  stream?: unknown;
 }
 
 // mysql2 destroys a connection that reports a read-only server instead of returning it to the
@@ -48,12 +56,27 @@ export function createPool(options: RotatingPoolOptions): Pool {
     },
   );
   const acquire = pool.getConnection.bind(pool);
-  const getConnection = (): Promise<PoolConnection> =>
-    openWithRotation(selector, settings.retry, { secretId, endpoint }, (credentials) => {
-      // mysql2 copies the login settings synchronously when this call creates a connection.
-      useLogin(slot, credentials);
+  // mysql2 copies the settings synchronously when this call creates a connection.
+  const open = (credentials: SecretVersion, spare: Socket | undefined): Promise<PoolConnection> => {
+    useLogin(slot, credentials);
+    if (spare === undefined) return acquire();
+    let taken = false;
+    slot.stream = () => {
+      taken = true;
+      return spare;
+    };
+    try {
       return acquire();
-    });
+    } finally {
+      slot.stream = undefined;
+      // The pool had a free connection (no login) or none to spare (the request waits).
+      if (!taken) spare.destroy();
+    }
+  };
+  // A caller's own stream (a tunnel, say) is the only way to the server: no spare of ours.
+  const openSpare = slot.stream === undefined ? () => new SpareSocket(slot) : undefined;
+  const getConnection = (): Promise<PoolConnection> =>
+    openWithRotation(selector, settings.retry, { secretId, endpoint }, open, openSpare);
 
   async function withConnection(use: (connection: PoolConnection) => Promise<unknown>): Promise<unknown> {
     const connection = await getConnection();

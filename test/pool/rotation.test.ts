@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,6 +159,7 @@ describe('the client during rotations', () => {
     const pool = poolFor(server, secret, app.client, changes, { connectionLimit: 1 });
     expect(await newLogin(pool)).toBe(`${user}@%`);
     const refusedBefore = await refusedLogins(server);
+    const abortedBefore = await abortedBeforeLogin(server);
     await secret.putPending(user, nextPassword);
     await server.setPassword(user, nextPassword);
     app.counts.maxInFlight = 0;
@@ -169,6 +171,8 @@ describe('the client during rotations', () => {
 
     expect(rows[0]?.me).toBe(`${user}@%`);
     expect(await refusedLogins(server)).toBe(refusedBefore + 1);
+    // The login after the read ran on the spare socket opened meanwhile: none was left unused.
+    expect(await abortedBeforeLogin(server)).toBe(abortedBefore);
     expect(app.reads.slice(readsBefore).sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
     expect(app.counts.maxInFlight).toBe(2);
     expect(changes.at(-1)).toMatchObject({ label: 'AWSPENDING', reason: 'access-denied', username: user });
@@ -309,9 +313,12 @@ describe('the client refuses', () => {
       backoffBaseMs: 10,
       backoffMaxMs: 20,
     });
+    const abortedBefore = await abortedBeforeLogin(server);
 
     const error = (await pool.query('SELECT 1').catch((e: unknown) => e)) as CredentialsRejectedError;
     emitted.push(error);
+    // The spare socket opened at the end of the first round served the second round's login.
+    expect(await abortedBeforeLogin(server)).toBe(abortedBefore);
 
     expect(error).toBeInstanceOf(CredentialsRejectedError);
     expect(error.message).toContain(
@@ -372,7 +379,16 @@ async function poolWithUser(
 }
 
 async function refusedLogins(server: MariaDbServer): Promise<number> {
-  const rows = await server.adminQuery("SHOW GLOBAL STATUS LIKE 'Access_denied_errors'");
+  return statusCount(server, 'Access_denied_errors');
+}
+
+/** Connections closed before they logged in: a spare socket the client left unused would count. */
+async function abortedBeforeLogin(server: MariaDbServer): Promise<number> {
+  return statusCount(server, 'Aborted_connects_preauth');
+}
+
+async function statusCount(server: MariaDbServer, name: string): Promise<number> {
+  const rows = await server.adminQuery(`SHOW GLOBAL STATUS LIKE '${name}'`);
   return Number(rows[0]?.Value);
 }
 
@@ -405,6 +421,39 @@ describe('the mysql2 internals the client relies on', () => {
     expect(freshAs[0]?.me).toBe(`${userB}@%`);
     open.release();
     fresh.release();
+    await pool.end();
+  });
+
+  it('a new pooled connection runs on the socket a function set as pool.config.connectionConfig.stream gives', async () => {
+    // The client's spare socket (opened while a refused login waits for the read) relies on it.
+    const server = instances[0] as MariaDbServer;
+    const password = newPassword();
+    const user = await newUser([server], password);
+    const pool = createMysqlPool({
+      host: 'localhost',
+      port: server.port,
+      user,
+      password,
+      ssl: { ca: caPem, rejectUnauthorized: true, verifyIdentity: true },
+    });
+    const config = (pool.pool as unknown as { config: { connectionConfig: { stream?: unknown } } }).config
+      .connectionConfig;
+    const socket = connect(server.port, 'localhost');
+    let given = 0;
+    config.stream = () => {
+      given++;
+      return socket;
+    };
+
+    const connection = await pool.getConnection();
+    config.stream = undefined;
+    const [rows] = await connection.query<RowDataPacket[]>('SELECT CURRENT_USER() AS me');
+
+    expect(rows[0]?.me).toBe(`${user}@%`);
+    expect(given).toBe(1);
+    // The login ran over it: the SSL request, then TLS records.
+    expect(socket.bytesWritten).toBeGreaterThan(100);
+    connection.release();
     await pool.end();
   });
 });
