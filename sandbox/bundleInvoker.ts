@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK_DNS_PRELOAD } from './loopbackDns.ts';
@@ -41,15 +41,47 @@ export function invokedFunctionArn(qualifier: Qualifier): string {
   return qualifier === null ? LOCAL_FUNCTION_ARN : `${LOCAL_FUNCTION_ARN}:${qualifier}`;
 }
 
-/** Builds dist/function.zip unless it is newer than every source of the function. */
+const BUILD_LOCK = join(root, 'dist.build-lock');
+// A lock left by a process killed mid-build; a build takes about 10 s.
+const BUILD_LOCK_STALE_MS = 5 * 60_000;
+
+/**
+ * Builds dist/function.zip unless it is newer than every source of the function. Test files run
+ * two at a time, and two builds at once would write dist/ over each other: the first to find the
+ * zip out of date builds it, holding a lock directory, while the others wait and use its build.
+ */
 export function ensureBuiltZip(): string {
   const zip = join(root, 'dist/function.zip');
-  // A build older than the split into chunks/ has no sourcemaps.json beside it: build again.
-  const stale = !existsSync(zip) || !existsSync(join(root, 'dist/sourcemaps.json'));
-  if (stale || newestSourceMs() > statSync(zip).mtimeMs) {
-    execFileSync(join(root, 'scripts/build'), { cwd: root, stdio: 'ignore' });
+  if (!zipOutOfDate(zip)) return zip;
+  while (!takeLock()) sleepSync(100);
+  try {
+    if (zipOutOfDate(zip)) execFileSync(join(root, 'scripts/build'), { cwd: root, stdio: 'ignore' });
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
   return zip;
+}
+
+function zipOutOfDate(zip: string): boolean {
+  // A build older than the split into chunks/ has no sourcemaps.json beside it: build again.
+  if (!existsSync(zip) || !existsSync(join(root, 'dist/sourcemaps.json'))) return true;
+  return newestSourceMs() > statSync(zip).mtimeMs;
+}
+
+function takeLock(): boolean {
+  try {
+    mkdirSync(BUILD_LOCK);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > BUILD_LOCK_STALE_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+    return false;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function newestSourceMs(): number {
