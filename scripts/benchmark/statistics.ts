@@ -1,16 +1,14 @@
 import { cpus } from 'node:os';
+import { median as medianOrNull } from '../../sandbox/applicationLoadAnalysis.ts';
 import { type ApplicationLoadMeasurement, summarizeApplicationLoad } from './applicationLoad.ts';
 import type { BenchPlan } from './plan.ts';
 import type { SizeSamples } from './setSecret.ts';
 import type { LatencySamples } from './simulatedLatency.ts';
 import type { RotationSeries } from './wholeRotations.ts';
 
+/** The median of `samples`, NaN when there are none (the line then prints NaN). */
 export function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return medianOrNull(samples) ?? Number.NaN;
 }
 
 /** The nearest-rank percentile `p` (0 to 100) of `samples`. */
