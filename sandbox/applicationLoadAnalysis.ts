@@ -187,8 +187,8 @@ export interface Fallback {
   waitedForRead: boolean;
 }
 
-// Reads are timed from Date.now() plus a monotonic duration, switches by Date.now(): allow for
-// the millisecond the two clocks' rounding can put between a read's end and the switch it caused.
+// Reads are timed on the performance clock (timeOrigin plus now), switches by Date.now(), which
+// drops the fraction: allow for the millisecond between a read's end and the switch it caused.
 const CLOCK_SLACK_MS = 2;
 
 /**
@@ -206,6 +206,7 @@ export function fallbackConnections(record: LoadRecord): Fallback[] {
   const switches = record.switches.filter(
     ([, , kind, , reason]) => kind === 'new' && reason === 'access-denied',
   );
+  const pendingReads = record.reads.filter(([, , stage]) => stage === 'AWSPENDING');
   const found = new Map<Sample, Fallback>();
   for (const [switchAt, instance] of switches) {
     const inFlight = record.newConnections.filter(
@@ -216,7 +217,6 @@ export function fallbackConnections(record: LoadRecord): Fallback[] {
       undefined,
     );
     if (sample === undefined || found.has(sample)) continue;
-    const pendingReads = record.reads.filter(([, , stage]) => stage === 'AWSPENDING');
     const readFrom = pendingReads
       .filter(([at]) => at >= sample[0] && at <= switchAt)
       .reduce<number | undefined>(

@@ -7,7 +7,10 @@ import { type CredentialsChange, parseOptions, type RotatingPoolOptions } from '
 import { type SecretVersion, secretCacheFor } from './secretCache.ts';
 import { SpareSocket } from './spareSocket.ts';
 
-/** The part of mysql2's pool settings that every new pooled connection copies its login from. */
+/**
+ * The part of mysql2's pool settings that every new pooled connection copies its login and its
+ * socket from.
+ */
 interface LoginSlot {
   user?: string;
   password?: string;

@@ -77,18 +77,16 @@ export async function measureFallbackLatency(
     // As in the application load: no statement is prepared, and its cache would cost CPU.
     maxPreparedStatements: 1,
   });
-  // The start is on the clock of the recorded reads (fractional epoch milliseconds).
-  let startedAt = 0;
-  const connect = async () => {
+  // `at` is on the clock of the recorded reads (fractional epoch milliseconds).
+  const connect = async (): Promise<{ at: number; ms: number }> => {
     const started = performance.now();
-    startedAt = performance.timeOrigin + started;
     const connection = await pool.getConnection();
     try {
       await connection.query('SELECT 1');
     } finally {
       connection.destroy();
     }
-    return performance.now() - started;
+    return { at: performance.timeOrigin + started, ms: performance.now() - started };
   };
   const samples = {
     loop: [] as number[],
@@ -105,22 +103,22 @@ export async function measureFallbackLatency(
     const deniedBefore = await accessDenied(server);
     for (let r = 0; r < repetitions; r++) {
       const loop: number[] = [];
-      for (let i = 0; i < CONNECTIONS_IN_A_ROW; i++) loop.push(await connect());
+      for (let i = 0; i < CONNECTIONS_IN_A_ROW; i++) loop.push((await connect()).ms);
       const next = newPassword('Fallback');
       const pending = await secret.putPending(app.username, next);
-      const normal = await connect();
+      const normal = (await connect()).ms;
       await server.setPassword(app.username, next);
       const readsBefore = reads.length;
-      const fallbackMs = await connect();
+      const fallback = await connect();
       const read = oneReadOfBothLabels(reads.slice(readsBefore));
       await secret.finish(pending);
       samples.loop.push(median(loop) as number);
       samples.before.push(normal);
-      samples.fallback.push(fallbackMs);
-      samples.extra.push(fallbackMs - 2 * normal);
+      samples.fallback.push(fallback.ms);
+      samples.extra.push(fallback.ms - 2 * normal);
       samples.read.push(read.to - read.from);
-      samples.beforeRead.push(read.from - startedAt);
-      samples.afterRead.push(startedAt + fallbackMs - read.to);
+      samples.beforeRead.push(read.from - fallback.at);
+      samples.afterRead.push(fallback.at + fallback.ms - read.to);
     }
     refused = (await accessDenied(server)) - deniedBefore;
   } finally {

@@ -164,14 +164,23 @@ describe('the client during rotations', () => {
     await server.setPassword(user, nextPassword);
     app.counts.maxInFlight = 0;
     const readsBefore = app.reads.length;
+    const pendingRead = holdPendingReads(app.client);
 
-    const connection = await pool.getConnection();
+    const opening = pool.getConnection();
+    await pendingRead.asked;
+    // Long after the refused login's end, well before the spare's age limit (1 s).
+    await sleep(300);
+    const notLoggedIn = await unauthenticatedConnections(server);
+    pendingRead.release();
+    const connection = await opening;
     const [rows] = await connection.query<RowDataPacket[]>('SELECT CURRENT_USER() AS me');
     connection.release();
 
     expect(rows[0]?.me).toBe(`${user}@%`);
     expect(await refusedLogins(server)).toBe(refusedBefore + 1);
-    // The login after the read ran on the spare socket opened meanwhile: none was left unused.
+    // While the read was held, a spare connection waited on the server, not logged in; the login
+    // after the read ran on it: none was left unused.
+    expect(notLoggedIn).toBe(1);
     expect(await abortedBeforeLogin(server)).toBe(abortedBefore);
     expect(app.reads.slice(readsBefore).sort()).toEqual(['AWSCURRENT', 'AWSPENDING']);
     expect(app.counts.maxInFlight).toBe(2);
@@ -380,6 +389,38 @@ async function poolWithUser(
 
 async function refusedLogins(server: MariaDbServer): Promise<number> {
   return statusCount(server, 'Access_denied_errors');
+}
+
+/** Holds every AWSPENDING read of `client` until `release()`; `asked` settles at the first. */
+function holdPendingReads(client: ReturnType<typeof countingClient>['client']) {
+  let asked!: () => void;
+  let release!: () => void;
+  const askedPromise = new Promise<void>((resolve) => {
+    asked = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const stage = (args.input as { VersionStage?: string }).VersionStage;
+      if (context.commandName === 'GetSecretValueCommand' && stage === 'AWSPENDING') {
+        asked();
+        await gate;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'holdPendingReads' },
+  );
+  return { asked: askedPromise, release };
+}
+
+/** Connections to `server` that have not logged in (yet). */
+async function unauthenticatedConnections(server: MariaDbServer): Promise<number> {
+  const rows = await server.adminQuery(
+    "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'unauthenticated user'",
+  );
+  return Number(rows[0]?.n);
 }
 
 /** Connections closed before they logged in: a spare socket the client left unused would count. */
